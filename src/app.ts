@@ -1,0 +1,216 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { BlindIndex } from './crypto/blind-index.js';
+import { parseMasterKeys } from './crypto/envelope.js';
+import { openPglite, openPostgres, type DatabaseHandle } from './db/database.js';
+import { loadOrCreateSecrets } from './embedded-secrets.js';
+import { buildRealnameSchema } from './graphql/schema.js';
+import { createAuthenticator } from './http/auth.js';
+import { createMetrics } from './http/metrics.js';
+import { createHttpServer } from './http/server.js';
+import { createLogger, type Logger } from './logger.js';
+import { createAliyunProvider } from './providers/aliyun/aliyun.provider.js';
+import type { FaceVerifyProvider } from './providers/provider.js';
+import { startSandbox, type Sandbox } from './providers/sandbox/sandbox.server.js';
+import { createMemoryBus, createRedisBus, type EventBus } from './pubsub/event-bus.js';
+import { AuthStatusService } from './services/auth-status.service.js';
+import { createStartGuard } from './services/start-guard.js';
+import { PersonalDataVault } from './services/vault.js';
+import { VerificationResultService } from './services/verification-result.service.js';
+import { VerificationWatch } from './services/verification-watch.js';
+import { VerificationService } from './services/verification.service.js';
+
+export interface AppOverrides {
+  logger?: Logger;
+  clock?: () => Date;
+  /** Use this database instead of opening one (tests share a migrated database per file). */
+  database?: DatabaseHandle;
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;
+
+/**
+ * The composition root: reads nothing but `config`, picks each adapter once (PGlite or PostgreSQL,
+ * memory or Redis, sandbox or Aliyun) and wires the same services over them.
+ */
+export async function createApp(config: Config, overrides: AppOverrides = {}) {
+  const log = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const clock = overrides.clock ?? (() => new Date());
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    const secrets = embeddedSecrets(config, log);
+    const database = overrides.database ?? (config.DATABASE_URL ? await openPostgres(config.DATABASE_URL) : await openPglite(config.DATA_DIR));
+    if (!overrides.database) closers.push(() => database.close());
+
+    let redis: Redis | undefined;
+    if (config.REDIS_URL) {
+      redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
+      redis.on('error', (err) => log.warn({ err: { type: err.name, code: (err as { code?: string }).code } }, 'redis error'));
+      closers.push(() => redis!.quit().catch(() => redis!.disconnect()));
+    }
+    const bus: EventBus = redis ? createRedisBus(redis) : createMemoryBus();
+    closers.unshift(() => bus.close());
+
+    const { provider, sandbox } = await connectProvider(config, log);
+    if (sandbox) closers.push(() => sandbox.close());
+
+    const keyring = parseMasterKeys(config.REALNAME_MASTER_KEY ?? secrets!.masterKey);
+    const blindIndex = new BlindIndex(config.REALNAME_INDEX_KEY ?? secrets!.indexKey);
+    const db = database.db;
+    const vault = new PersonalDataVault(db, keyring, clock);
+    const authStatus = new AuthStatusService(db, { failures: config.LOCKOUT_FAILURES, windowSeconds: config.LOCKOUT_WINDOW_SECONDS }, clock);
+    const guard = createStartGuard(
+      authStatus,
+      { perUser: config.START_LIMIT_PER_USER, perIp: config.START_LIMIT_PER_IP, perIdNumber: config.START_LIMIT_PER_ID_NUMBER, windowSeconds: config.START_LIMIT_WINDOW_SECONDS },
+      redis,
+    );
+    const results = new VerificationResultService(
+      db,
+      provider,
+      vault,
+      bus,
+      {
+        identityValidityDays: config.IDENTITY_VALIDITY_DAYS,
+        maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS,
+        faceImageRetentionDays: config.FACE_IMAGE_RETENTION_DAYS,
+        reconcileAfterSeconds: config.RECONCILE_AFTER_SECONDS,
+        reconcileIntervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
+      },
+      clock,
+      log,
+    );
+    const verifications = new VerificationService(
+      db,
+      provider,
+      vault,
+      blindIndex,
+      bus,
+      guard,
+      {
+        mode: provider.mode,
+        publicBaseUrl: config.publicBaseUrl,
+        returnUrlOrigins: config.RETURN_URL_ORIGINS,
+        ttlMinutes: config.VERIFICATION_TTL_MINUTES,
+        maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS,
+      },
+      clock,
+      log,
+    );
+    const services = { verifications, results, authStatus, watch: new VerificationWatch(db, bus), vault };
+
+    const metrics = createMetrics();
+    const http = await createHttpServer(
+      {
+        production: config.NODE_ENV === 'production',
+        corsOrigins: config.CORS_ORIGINS,
+        trustedProxies: config.TRUSTED_PROXIES,
+        bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      },
+      {
+        schema: await buildRealnameSchema(),
+        services,
+        db,
+        authenticate: createAuthenticator({
+          secret: config.AUTH_JWT_SECRET ?? (config.AUTH_JWKS_URL ? undefined : secrets!.jwtSecret),
+          jwksUrl: config.AUTH_JWKS_URL,
+          issuer: config.AUTH_ISSUER,
+          audience: config.AUTH_AUDIENCE,
+        }),
+        ready: async () => {
+          await Promise.all([database.ping(), bus.ping()]);
+          return true;
+        },
+        metrics,
+        log,
+      },
+    );
+
+    const reconciler = every(config.RECONCILE_INTERVAL_SECONDS * 1000, async () => {
+      const outcome = await results.reconcile();
+      if (outcome.settled) metrics.reconciled.inc({ outcome: 'settled' }, outcome.settled);
+      if (outcome.expired) metrics.reconciled.inc({ outcome: 'expired' }, outcome.expired);
+    }, log);
+
+    await new Promise<void>((resolve, reject) => {
+      http.server.once('error', reject);
+      http.server.listen(config.PORT, config.HOST, resolve);
+    });
+    const port = (http.server.address() as AddressInfo).port;
+    log.info({ port, database: database.kind, pubsub: bus.kind, provider: provider.mode }, 'realname listening');
+
+    let closing: Promise<void> | undefined;
+    return {
+      port,
+      url: `http://127.0.0.1:${port}`,
+      config,
+      db,
+      bus,
+      services,
+      sandbox,
+      jwtSecret: config.AUTH_JWT_SECRET ?? secrets?.jwtSecret,
+      /** Graceful: stop the reconciler, drain HTTP and sockets, then close pools. */
+      close: () =>
+        (closing ??= (async () => {
+          await reconciler.stop();
+          await http.stop();
+          for (const close of closers) await close().catch(() => {});
+        })()),
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => {});
+    throw error;
+  }
+}
+
+function embeddedSecrets(config: Config, log: Logger) {
+  if (config.AUTH_JWT_SECRET && config.REALNAME_MASTER_KEY && config.REALNAME_INDEX_KEY) return undefined;
+  const { secrets, created } = loadOrCreateSecrets(config.DATA_DIR);
+  log.warn({ dataDir: config.DATA_DIR, created }, 'using keys from DATA_DIR/secrets.json: set AUTH_JWT_SECRET, REALNAME_MASTER_KEY and REALNAME_INDEX_KEY in production');
+  return secrets;
+}
+
+async function connectProvider(config: Config, log: Logger): Promise<{ provider: FaceVerifyProvider; sandbox?: Sandbox }> {
+  const common = { timeoutMs: config.PROVIDER_TIMEOUT_MS, logger: log };
+  if (config.provider === 'aliyun') {
+    const provider = createAliyunProvider({
+      ...common,
+      mode: 'LIVE',
+      accessKeyId: config.ALIYUN_ACCESS_KEY_ID!,
+      accessKeySecret: config.ALIYUN_ACCESS_KEY_SECRET!,
+      sceneId: config.ALIYUN_SCENE_ID!,
+      endpoints: [config.ALIYUN_ENDPOINT, config.ALIYUN_FAILOVER_ENDPOINT],
+    });
+    return { provider };
+  }
+  const sandbox = config.SANDBOX_URL
+    ? undefined
+    : await startSandbox({ port: config.SANDBOX_PORT, host: '127.0.0.1', accessKeyId: config.SANDBOX_ACCESS_KEY_ID, accessKeySecret: config.SANDBOX_ACCESS_KEY_SECRET });
+  const provider = createAliyunProvider({
+    ...common,
+    mode: 'SANDBOX',
+    accessKeyId: config.SANDBOX_ACCESS_KEY_ID,
+    accessKeySecret: config.SANDBOX_ACCESS_KEY_SECRET,
+    sceneId: config.SANDBOX_SCENE_ID,
+    endpoints: [config.SANDBOX_URL ?? sandbox!.url],
+  });
+  return { provider, sandbox };
+}
+
+/** Runs `task` every `ms`, never overlapping itself; stop() waits for a run in progress. */
+function every(ms: number, task: () => Promise<void>, log: Logger) {
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= task()
+      .catch((error: Error) => log.error({ err: { type: error.name } }, 'periodic task failed'))
+      .finally(() => (running = undefined));
+  }, ms);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const optional = z
+  .string()
+  .optional()
+  .transform((s) => (s === '' ? undefined : s));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().default('0.0.0.0'),
+    PORT: int(4000),
+    PUBLIC_BASE_URL: z.url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    DATA_DIR: z.string().default('./data'),
+    DATABASE_URL: optional.pipe(z.url().optional()),
+    REDIS_URL: optional.pipe(z.url().optional()),
+
+    AUTH_JWT_SECRET: optional.pipe(z.string().min(32).optional()),
+    AUTH_JWKS_URL: optional.pipe(z.url().optional()),
+    AUTH_ISSUER: optional,
+    AUTH_AUDIENCE: optional,
+    REALNAME_MASTER_KEY: optional,
+    REALNAME_INDEX_KEY: optional.pipe(z.string().min(32).optional()),
+
+    PROVIDER: z.enum(['aliyun', 'sandbox']).optional(),
+    ALIYUN_ACCESS_KEY_ID: optional,
+    ALIYUN_ACCESS_KEY_SECRET: optional,
+    ALIYUN_SCENE_ID: optional.pipe(z.string().regex(/^\d+$/, 'must be numeric').optional()),
+    ALIYUN_ENDPOINT: z.url().default('https://cloudauth.cn-shanghai.aliyuncs.com'),
+    ALIYUN_FAILOVER_ENDPOINT: z.url().default('https://cloudauth.cn-beijing.aliyuncs.com'),
+    PROVIDER_TIMEOUT_MS: int(5000, 100),
+
+    SANDBOX_PORT: int(4001),
+    SANDBOX_URL: optional.pipe(z.url().optional()),
+    SANDBOX_ACCESS_KEY_ID: z.string().default('sandbox-access-key-id'),
+    SANDBOX_ACCESS_KEY_SECRET: z.string().default('sandbox-access-key-secret'),
+    SANDBOX_SCENE_ID: z.string().regex(/^\d+$/).default('1000000001'),
+
+    RETURN_URL_ORIGINS: list,
+    CORS_ORIGINS: list,
+    TRUSTED_PROXIES: list,
+    BODY_LIMIT_BYTES: int(64 * 1024, 1024),
+
+    START_LIMIT_PER_USER: int(10, 1),
+    START_LIMIT_PER_IP: int(30, 1),
+    START_LIMIT_PER_ID_NUMBER: int(5, 1),
+    START_LIMIT_WINDOW_SECONDS: int(3600, 1),
+    LOCKOUT_FAILURES: int(5, 1),
+    LOCKOUT_WINDOW_SECONDS: int(24 * 3600, 1),
+
+    IDENTITY_MAX_ACCOUNTS: int(1, 1),
+    IDENTITY_VALIDITY_DAYS: int(365, 1),
+    VERIFICATION_TTL_MINUTES: int(30, 1),
+    RECONCILE_INTERVAL_SECONDS: int(60, 1),
+    RECONCILE_AFTER_SECONDS: int(180, 0),
+    FACE_IMAGE_RETENTION_DAYS: int(0),
+    FAILED_RETENTION_DAYS: int(90, 1),
+    AUDIT_RETENTION_DAYS: int(365, 183),
+  })
+  .superRefine((env, ctx) => {
+    const production = env.NODE_ENV === 'production';
+    const need = (name: keyof typeof env, why: string) => {
+      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `required ${why}` });
+    };
+    if (production) {
+      if (!env.AUTH_JWKS_URL) need('AUTH_JWT_SECRET', 'when NODE_ENV=production (or set AUTH_JWKS_URL)');
+      need('REALNAME_MASTER_KEY', 'when NODE_ENV=production');
+      need('REALNAME_INDEX_KEY', 'when NODE_ENV=production');
+      need('PUBLIC_BASE_URL', 'when NODE_ENV=production (Aliyun calls back on it)');
+    }
+    if (providerOf(env) === 'aliyun') {
+      for (const name of ['ALIYUN_ACCESS_KEY_ID', 'ALIYUN_ACCESS_KEY_SECRET', 'ALIYUN_SCENE_ID'] as const)
+        need(name, 'for the Aliyun provider');
+    } else if (production && env.PROVIDER !== 'sandbox') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PROVIDER'],
+        message: 'set ALIYUN_* for production, or PROVIDER=sandbox to run the emulator on purpose',
+      });
+    }
+  });
+
+function providerOf(env: { PROVIDER?: 'aliyun' | 'sandbox'; ALIYUN_ACCESS_KEY_ID?: string }) {
+  return env.PROVIDER ?? (env.ALIYUN_ACCESS_KEY_ID ? 'aliyun' : 'sandbox');
+}
+
+export type Env = z.infer<typeof schema>;
+export type Config = Readonly<Env & { provider: 'aliyun' | 'sandbox'; publicBaseUrl: string }>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment once; throws a ConfigError naming every bad variable. Values never echoed. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const value = parsed.data;
+  return Object.freeze({
+    ...value,
+    provider: providerOf(value),
+    publicBaseUrl: (value.PUBLIC_BASE_URL ?? `http://localhost:${value.PORT}`).replace(/\/$/, ''),
+  });
+}

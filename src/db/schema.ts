@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const verificationStatuses = ['PENDING', 'PROCESSING', 'VERIFIED', 'FAILED', 'CANCELED', 'EXPIRED'] as const;
+
+/** One data key per user, wrapped by a master key. Deleting the row shreds everything of theirs. */
+export const userKeys = pgTable('user_keys', {
+  userId: text('user_id').primaryKey(),
+  keyVersion: integer('key_version').notNull(),
+  wrappedKey: bytea('wrapped_key').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+  rotatedAt: at('rotated_at'),
+});
+
+export const consents = pgTable(
+  'consents',
+  {
+    id: uuid('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    version: text('version').notNull(),
+    biometric: boolean('biometric').notNull(),
+    clientIp: text('client_ip'),
+    userAgent: text('user_agent'),
+    acceptedAt: at('accepted_at').notNull(),
+  },
+  (t) => [index('consents_user_idx').on(t.userId)],
+);
+
+export const verifications = pgTable(
+  'verifications',
+  {
+    id: uuid('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    status: text('status', { enum: verificationStatuses }).notNull(),
+    mode: text('mode', { enum: ['LIVE', 'SANDBOX'] }).notNull(),
+    /** AES-256-GCM under the user's data key; null once the user's data is erased. */
+    nameCipher: bytea('name_cipher'),
+    idNumberCipher: bytea('id_number_cipher'),
+    idNumberIndex: text('id_number_index'),
+    consentId: uuid('consent_id').references(() => consents.id),
+    idempotencyKey: text('idempotency_key'),
+    outerOrderNo: text('outer_order_no').notNull(),
+    certifyId: text('certify_id'),
+    certifyUrl: text('certify_url'),
+    callbackTokenHash: text('callback_token_hash'),
+    returnUrl: text('return_url'),
+    failureCode: text('failure_code'),
+    providerSubCode: text('provider_sub_code'),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    completedAt: at('completed_at'),
+    checkedAt: at('checked_at'),
+  },
+  (t) => [
+    index('verifications_user_idx').on(t.userId, t.createdAt),
+    uniqueIndex('verifications_outer_order_no_idx').on(t.outerOrderNo),
+    uniqueIndex('verifications_certify_id_idx').on(t.certifyId),
+    uniqueIndex('verifications_idempotency_idx').on(t.userId, t.idempotencyKey),
+    index('verifications_open_idx')
+      .on(t.createdAt)
+      .where(sql`status in ('PENDING', 'PROCESSING')`),
+    /** At most one open attempt per user: a race of two starts cannot leave two PENDING. */
+    uniqueIndex('verifications_one_open_idx')
+      .on(t.userId)
+      .where(sql`status in ('PENDING', 'PROCESSING')`),
+  ],
+);
+
+/**
+ * A verified identity bound to an account; its name and number stay sealed on the verification. `slot` < IDENTITY_MAX_ACCOUNTS, and (index, slot) is
+ * unique, so two concurrent bindings of one number cannot both take the last free slot.
+ */
+export const identities = pgTable(
+  'identities',
+  {
+    userId: text('user_id').primaryKey(),
+    verificationId: uuid('verification_id').notNull(),
+    idNumberIndex: text('id_number_index').notNull(),
+    slot: integer('slot').notNull(),
+    verifiedAt: at('verified_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+  },
+  (t) => [uniqueIndex('identities_index_slot_idx').on(t.idNumberIndex, t.slot)],
+);
+
+export const faceImages = pgTable('face_images', {
+  verificationId: uuid('verification_id').primaryKey(),
+  userId: text('user_id').notNull(),
+  imageCipher: bytea('image_cipher').notNull(),
+  createdAt: at('created_at').notNull(),
+  purgeAfter: at('purge_after').notNull(),
+});
+
+/** Append-only and hash-chained: each row holds the hash of the one before it. No PII. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    at: at('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subjectUserId: text('subject_user_id'),
+    verificationId: uuid('verification_id'),
+    detail: jsonb('detail').$type<Record<string, string | number | boolean | null>>().notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_events_user_idx').on(t.subjectUserId)],
+);

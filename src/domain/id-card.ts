@@ -1,0 +1,83 @@
+import { DomainError, ErrorCode } from './errors.js';
+
+/** A 居民身份证号码 that passed GB 11643-1999, normalised to 18 characters with an uppercase X. */
+export interface IdCardNumber {
+  value: string;
+  birthDate: string;
+  provinceCode: string;
+  sex: 'M' | 'F';
+}
+
+/**
+ * First two digits of a number: the 31 mainland provincial divisions, 71 Taiwan, 81 Hong Kong,
+ * 82 Macau, and 83, used by residence permits for Taiwan residents (81/82 serve the HK/Macau ones).
+ */
+export const PROVINCE_CODES: ReadonlySet<string> = new Set([
+  '11', '12', '13', '14', '15',
+  '21', '22', '23',
+  '31', '32', '33', '34', '35', '36', '37',
+  '41', '42', '43', '44', '45', '46',
+  '50', '51', '52', '53', '54',
+  '61', '62', '63', '64', '65',
+  '71', '81', '82', '83',
+]);
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
+const CHECK_CHARS = '10X98765432';
+const EARLIEST_BIRTH_DATE = '1900-01-01';
+// China has kept UTC+8 without daylight saving since 1991, so a fixed offset is Asia/Shanghai.
+const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000;
+
+/** The GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits. */
+export function checkDigit(first17: string): string {
+  if (!/^\d{17}$/.test(first17)) throw new RangeError('checkDigit needs exactly 17 digits');
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * WEIGHTS[i]!;
+  return CHECK_CHARS[sum % 11]!;
+}
+
+/** Validates and normalises a number; throws INVALID_ID_CARD_NUMBER (never echoing the number). */
+export function parseIdCardNumber(raw: string, today: Date = new Date()): IdCardNumber {
+  const invalid = () => new DomainError(ErrorCode.INVALID_ID_CARD_NUMBER);
+  let value = raw.trim().toUpperCase();
+  if (/^\d{15}$/.test(value)) {
+    const first17 = `${value.slice(0, 6)}19${value.slice(6)}`;
+    value = first17 + checkDigit(first17);
+  }
+  if (!/^\d{17}[\dX]$/.test(value)) throw invalid();
+  if (checkDigit(value.slice(0, 17)) !== value[17]) throw invalid();
+
+  const provinceCode = value.slice(0, 2);
+  if (!PROVINCE_CODES.has(provinceCode)) throw invalid();
+
+  const birthDate = calendarDate(value.slice(6, 14));
+  if (birthDate === undefined) throw invalid();
+  if (birthDate < EARLIEST_BIRTH_DATE || birthDate > shanghaiDate(today)) throw invalid();
+
+  return { value, birthDate, provinceCode, sex: Number(value[16]) % 2 === 1 ? 'M' : 'F' };
+}
+
+export function isValidIdCardNumber(raw: string, today?: Date): boolean {
+  try {
+    parseIdCardNumber(raw, today);
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError) return false;
+    throw error;
+  }
+}
+
+/** `YYYYMMDD` → `YYYY-MM-DD` if it names a real day of the Gregorian calendar. */
+function calendarDate(yyyymmdd: string): string | undefined {
+  const year = Number(yyyymmdd.slice(0, 4));
+  const month = Number(yyyymmdd.slice(4, 6));
+  const day = Number(yyyymmdd.slice(6, 8));
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const real =
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return real ? `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}` : undefined;
+}
+
+function shanghaiDate(instant: Date): string {
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+}

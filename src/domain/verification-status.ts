@@ -1,0 +1,56 @@
+export const VERIFICATION_STATUSES = ['PENDING', 'PROCESSING', 'VERIFIED', 'FAILED', 'CANCELED', 'EXPIRED'] as const;
+export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
+
+export const OPEN_STATUSES = ['PENDING', 'PROCESSING'] as const satisfies readonly VerificationStatus[];
+export type OpenStatus = (typeof OPEN_STATUSES)[number];
+
+export const isTerminal = (status: VerificationStatus) => status !== 'PENDING' && status !== 'PROCESSING';
+
+/** A verification only moves forward: open states to PROCESSING or to a terminal state, never back. */
+export function canMove(from: VerificationStatus, to: VerificationStatus): boolean {
+  if (isTerminal(from)) return false;
+  if (from === 'PROCESSING' && to === 'PENDING') return false;
+  return from !== to;
+}
+
+export const AUTH_STATUSES = ['UNVERIFIED', 'PENDING', 'VERIFIED', 'FAILED', 'EXPIRED', 'LOCKED'] as const;
+export type AuthStatus = (typeof AUTH_STATUSES)[number];
+
+/** Why a verification did not end VERIFIED, in our own words (provider SubCodes map onto these). */
+export const FAILURE_REASONS = {
+  NAME_ID_MISMATCH: '姓名与身份证号码不一致',
+  NO_SUCH_IDENTITY: '未查询到该身份信息',
+  NO_ID_PHOTO: '无法获取身份证照片,请稍后再试',
+  FACE_MISMATCH: '人脸比对未通过',
+  LIVENESS_RISK: '活体检测未通过',
+  POLICY: '认证存在风险,未通过',
+  ID_PHOTO_MISMATCH: '人脸与身份证照片不一致',
+  SOURCE_ERROR: '权威数据源异常,请稍后再试',
+  UNDER_AGE: '未满14周岁,无法进行人脸认证',
+  TOO_MANY_ATTEMPTS: '今日认证次数过多,请明日再试',
+  IDENTITY_ALREADY_BOUND: '该身份证已绑定其他账号',
+  PROVIDER_REJECTED: '认证请求被拒绝,请核对信息后重试',
+  CANCELED_BY_USER: '认证已取消',
+  SUPERSEDED: '已发起新的认证',
+  ABANDONED: '认证超时未完成',
+  UNKNOWN: '认证未通过',
+} as const;
+export type FailureCode = keyof typeof FAILURE_REASONS;
+
+export function failureReason(code: string | null | undefined): { code: string; message: string } | null {
+  if (!code) return null;
+  const message = (FAILURE_REASONS as Record<string, string>)[code] ?? FAILURE_REASONS.UNKNOWN;
+  return { code, message };
+}
+
+/** Aliyun DescribeFaceVerify SubCode (API 2019-03-07) → our reason. 200 is a pass. */
+export const SUBCODE_FAILURES: Record<string, FailureCode> = {
+  '201': 'NAME_ID_MISMATCH',
+  '202': 'NO_SUCH_IDENTITY',
+  '203': 'NO_ID_PHOTO',
+  '204': 'FACE_MISMATCH',
+  '205': 'LIVENESS_RISK',
+  '206': 'POLICY',
+  '207': 'ID_PHOTO_MISMATCH',
+  '209': 'SOURCE_ERROR',
+};

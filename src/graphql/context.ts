@@ -1,0 +1,80 @@
+import DataLoader from 'dataloader';
+import { DomainError, ErrorCode } from '../domain/errors.js';
+import { maskIdCardNumber, maskName } from '../domain/masking.js';
+import type { Actor } from '../http/auth.js';
+import type { Database } from '../db/database.js';
+import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import type { AuthStatusService } from '../services/auth-status.service.js';
+import type { PersonalDataVault } from '../services/vault.js';
+import type { VerificationResultService } from '../services/verification-result.service.js';
+import type { RequestMeta, VerificationService } from '../services/verification.service.js';
+import type { VerificationWatch } from '../services/verification-watch.js';
+
+export interface Services {
+  verifications: VerificationService;
+  results: VerificationResultService;
+  authStatus: AuthStatusService;
+  watch: VerificationWatch;
+  vault: PersonalDataVault;
+}
+
+export interface Masked {
+  maskedName: string | null;
+  maskedIdCardNumber: string | null;
+}
+
+export interface GraphQLContext {
+  requestId: string;
+  /** Null with `authError` set when the token was missing or bad: each field decides. */
+  actor: Actor | null;
+  authError: DomainError | null;
+  meta: RequestMeta;
+  services: Services;
+  loaders: ReturnType<typeof createLoaders>;
+}
+
+export function requireActor(ctx: GraphQLContext): Actor {
+  if (!ctx.actor) throw ctx.authError ?? new DomainError(ErrorCode.UNAUTHENTICATED);
+  if (ctx.actor.expiresAt && ctx.actor.expiresAt.getTime() <= Date.now()) {
+    throw new DomainError(ErrorCode.UNAUTHENTICATED, '登录已失效,请重新登录');
+  }
+  return ctx.actor;
+}
+
+export function createContext(
+  services: Services,
+  db: Database,
+  requestId: string,
+  auth: { actor: Actor | null; authError: DomainError | null },
+  meta: RequestMeta,
+): GraphQLContext {
+  return { requestId, ...auth, meta, services, loaders: createLoaders(db, services.vault) };
+}
+
+/** Per request, so nothing cached outlives it or crosses users. */
+function createLoaders(db: Database, vault: PersonalDataVault) {
+  return {
+    verification: new DataLoader<string, VerificationRow | undefined>(async (ids) => {
+      const rows = await verificationRepository.byIds(db, ids);
+      return ids.map((id) => rows.find((r) => r.id === id));
+    }),
+    masked: maskedLoader(vault),
+  };
+}
+
+/** Decrypts each verification's name and number once per request, and only to mask them. */
+function maskedLoader(vault: PersonalDataVault) {
+  return new DataLoader<VerificationRow, Masked, string>(
+    (rows) =>
+      Promise.all(
+        rows.map(async (row) => {
+          const [name, number] = await vault.openText(row.userId, [
+            { aad: { table: 'verifications', column: 'name_cipher', rowId: row.id }, sealed: row.nameCipher },
+            { aad: { table: 'verifications', column: 'id_number_cipher', rowId: row.id }, sealed: row.idNumberCipher },
+          ]);
+          return { maskedName: name ? maskName(name) : null, maskedIdCardNumber: number ? maskIdCardNumber(number) : null };
+        }),
+      ),
+    { cacheKeyFn: (row) => row.id },
+  );
+}

@@ -1,0 +1,66 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { DomainError, ErrorCode } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+
+const INTERNAL = { message: '服务内部错误,请稍后再试', code: 'INTERNAL_SERVER_ERROR' };
+
+/** Codes a client may branch on besides ours: GraphQL's own refusals of a malformed operation. */
+const GRAPHQL_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST']);
+
+function extensionsOf(error: DomainError): Record<string, unknown> {
+  switch (error.code) {
+    case ErrorCode.RATE_LIMITED:
+    case ErrorCode.LOCKED:
+      return { code: error.code, ...error.details };
+    case ErrorCode.UNAUTHENTICATED:
+    case ErrorCode.FORBIDDEN:
+    case ErrorCode.NOT_FOUND:
+    case ErrorCode.INVALID_ID_CARD_NUMBER:
+    case ErrorCode.CONSENT_REQUIRED:
+    case ErrorCode.IDENTITY_ALREADY_BOUND:
+    case ErrorCode.ALREADY_VERIFIED:
+    case ErrorCode.PROVIDER_UNAVAILABLE:
+    case ErrorCode.BAD_USER_INPUT:
+      return { code: error.code };
+    default: {
+      const unreachable: never = error.code;
+      return { code: unreachable };
+    }
+  }
+}
+
+/**
+ * The one place errors become what clients see: domain refusals keep their code and Chinese
+ * message; GraphQL's own syntax/validation errors pass; anything else is internal, logged here
+ * with the request id, and shown without its details.
+ */
+export function formatError(log: Logger, formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const location = { path: formatted.path, locations: formatted.locations };
+  if (original instanceof DomainError) return { message: original.message, ...location, extensions: extensionsOf(original) };
+  const code = formatted.extensions?.code;
+  if (original instanceof GraphQLError && typeof code === 'string' && GRAPHQL_CODES.has(code)) {
+    return { message: redactValues(formatted.message), locations: formatted.locations, extensions: { code } };
+  }
+  if (original instanceof GraphQLError && !original.originalError && code === undefined) {
+    // Validation rules (depth, cost, aliases...) report as plain GraphQLErrors.
+    return { message: redactValues(formatted.message), locations: formatted.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+  }
+  log.error({ err: safeError(original), requestId, path: formatted.path }, 'unhandled error');
+  return { message: INTERNAL.message, ...location, extensions: { code: INTERNAL.code, requestId } };
+}
+
+/** Name and stack only: driver and provider messages may quote parameters. */
+function safeError(error: unknown) {
+  if (!(error instanceof Error)) return { type: typeof error };
+  return { type: error.name, code: (error as { code?: unknown }).code, stack: error.stack?.split('\n').slice(1, 6).join('\n') };
+}
+
+/**
+ * graphql-js quotes offending values in coercion errors ("String cannot represent … 110101…"), so a
+ * number or a name sent with the wrong type would echo back. Long digit runs and Han text go.
+ */
+export function redactValues(message: string): string {
+  return message.replace(/\d{6,}[\dXx]*/g, '***').replace(/[\p{Script=Han}·]+/gu, '***');
+}

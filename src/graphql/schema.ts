@@ -1,0 +1,23 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { ReferenceResolver, UserAuthStatusResolver, VerificationResolver } from './verification.resolver.js';
+
+/** Built once at start-up; `schema.graphql` is this, printed. */
+export async function buildRealnameSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [VerificationResolver, UserAuthStatusResolver, ReferenceResolver],
+    validate: false,
+    // type-graphql insists on a PubSub once any subscription exists, though ours bring their own
+    // `subscribe` (the event bus, with the state read first). Topic-based use would be a bug.
+    pubSub: {
+      publish: () => {
+        throw new Error('publish through the EventBus');
+      },
+      subscribe: () => {
+        throw new Error('subscriptions define their own subscribe');
+      },
+    },
+  });
+}
+
+export const printRealnameSchema = (schema: GraphQLSchema) => `${printSchema(lexicographicSortSchema(schema))}\n`;

@@ -1,0 +1,111 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { SubscribeResolverData } from 'type-graphql';
+import { CONSENT_TERMS, SUPPORTED_DOCUMENTS } from '../domain/consent-terms.js';
+import { failureReason, isTerminal } from '../domain/verification-status.js';
+import type { VerificationRow } from '../repositories/verification.repository.js';
+import type { UserAuthState } from '../services/auth-status.service.js';
+import { requireActor, type GraphQLContext } from './context.js';
+import {
+  ConsentTerms,
+  FailureReason,
+  IdentityCheck,
+  StartVerificationInput,
+  SupportedDocument,
+  UserAuthStatus,
+  Verification,
+} from './verification.types.js';
+
+@Resolver(() => Verification)
+export class VerificationResolver {
+  @Query(() => Verification, { nullable: true, description: 'Owner or service only; anyone else reads null' })
+  verification(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.verifications.get(requireActor(ctx), id);
+  }
+
+  @Mutation(() => Verification)
+  startVerification(@Arg('input', () => StartVerificationInput) input: StartVerificationInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.verifications.start(requireActor(ctx), input, ctx.meta);
+  }
+
+  @Mutation(() => Verification)
+  cancelVerification(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.verifications.cancel(requireActor(ctx), id);
+  }
+
+  @Subscription(() => Verification, {
+    description: 'The current state first, then every change; completes after a terminal state',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, GraphQLContext>) =>
+      context.services.watch.watch(requireActor(context), args.id),
+  })
+  verificationResult(@Arg('id', () => ID) _id: string, @Root() row: VerificationRow): VerificationRow {
+    return row;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  certifyUrl(@Root() row: VerificationRow) {
+    return isTerminal(row.status) ? null : row.certifyUrl;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  certifyId(@Root() row: VerificationRow) {
+    return isTerminal(row.status) ? null : row.certifyId;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  async maskedName(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.loaders.masked.load(row)).maskedName;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  async maskedIdCardNumber(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.loaders.masked.load(row)).maskedIdCardNumber;
+  }
+
+  @FieldResolver(() => FailureReason, { nullable: true })
+  failureReason(@Root() row: VerificationRow) {
+    return failureReason(row.failureCode);
+  }
+}
+
+@Resolver(() => UserAuthStatus)
+export class UserAuthStatusResolver {
+  @Query(() => UserAuthStatus, { description: 'userId only for service callers; end users read their own' })
+  userAuthStatus(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext) {
+    const subject = ctx.services.authStatus.resolveSubject(requireActor(ctx), userId);
+    return ctx.services.authStatus.statusOf(subject);
+  }
+
+  @Mutation(() => IdentityCheck, { description: 'The gate before each letter: passed only for a valid verified identity' })
+  async verifyIdentity(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext): Promise<IdentityCheck> {
+    const subject = ctx.services.authStatus.resolveSubject(requireActor(ctx), userId);
+    const state = await ctx.services.authStatus.statusOf(subject);
+    return { passed: state.isValid, reason: state.isValid ? null : state.status, expiresAt: state.expiresAt };
+  }
+
+  @FieldResolver(() => Verification, { nullable: true })
+  async latestVerification(@Root() state: UserAuthState, @Ctx() ctx: GraphQLContext) {
+    if (!state.verificationId) return null;
+    return (await ctx.loaders.verification.load(state.verificationId)) ?? null;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  async maskedName(@Root() state: UserAuthState, @Ctx() ctx: GraphQLContext) {
+    const row = await this.latestVerification(state, ctx);
+    return row ? (await ctx.loaders.masked.load(row)).maskedName : null;
+  }
+}
+
+@Resolver()
+export class ReferenceResolver {
+  @Query(() => ConsentTerms, { description: 'The text and version the user must accept before starting' })
+  consentTerms(@Ctx() ctx: GraphQLContext): ConsentTerms {
+    requireActor(ctx);
+    return CONSENT_TERMS;
+  }
+
+  @Query(() => [SupportedDocument])
+  supportedDocuments(@Ctx() ctx: GraphQLContext): SupportedDocument[] {
+    requireActor(ctx);
+    return [...SUPPORTED_DOCUMENTS];
+  }
+}

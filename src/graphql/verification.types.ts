@@ -1,0 +1,85 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { AUTH_STATUSES, VERIFICATION_STATUSES } from '../domain/verification-status.js';
+
+const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+
+export const VerificationStatus = enumOf(VERIFICATION_STATUSES);
+registerEnumType(VerificationStatus, { name: 'VerificationStatus', description: 'Where one verification attempt stands' });
+export const AuthStatus = enumOf(AUTH_STATUSES);
+registerEnumType(AuthStatus, { name: 'AuthStatus', description: "Where a user's real-name status stands" });
+export const VerificationMode = enumOf(['LIVE', 'SANDBOX'] as const);
+registerEnumType(VerificationMode, { name: 'VerificationMode', description: 'LIVE: Aliyun; SANDBOX: the built-in emulator' });
+
+@ObjectType({ description: 'Why a verification did not pass; the message is for the user' })
+export class FailureReason {
+  @Field(() => String) code!: string;
+  @Field(() => String) message!: string;
+}
+
+// Fields are filled by resolvers from the stored row; PII only ever leaves masked.
+@ObjectType({ description: 'One attempt at real-name verification' })
+export class Verification {
+  @Field(() => ID) id!: string;
+  @Field(() => VerificationStatus) status!: string;
+  @Field(() => VerificationMode) mode!: string;
+  @Field(() => String, { nullable: true, description: 'Where the user does liveness; single use, while PENDING' })
+  certifyUrl!: string | null;
+  @Field(() => String, { nullable: true, description: 'Aliyun CertifyId, for the Alipay mini-program (open-certify)' })
+  certifyId!: string | null;
+  @Field(() => String, { nullable: true }) maskedName!: string | null;
+  @Field(() => String, { nullable: true }) maskedIdCardNumber!: string | null;
+  @Field(() => FailureReason, { nullable: true }) failureReason!: FailureReason | null;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => Date) updatedAt!: Date;
+  @Field(() => Date) expiresAt!: Date;
+  @Field(() => Date, { nullable: true }) completedAt!: Date | null;
+}
+
+@ObjectType({ description: "A user's real-name status: the letter gate reads it" })
+export class UserAuthStatus {
+  @Field(() => ID) userId!: string;
+  @Field(() => AuthStatus) status!: string;
+  @Field(() => Boolean) isValid!: boolean;
+  @Field(() => Date, { nullable: true }) verifiedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
+  @Field(() => Int) daysRemaining!: number;
+  @Field(() => Date, { nullable: true, description: 'Set while LOCKED' }) lockedUntil!: Date | null;
+  @Field(() => String, { nullable: true }) maskedName!: string | null;
+  @Field(() => Verification, { nullable: true }) latestVerification!: Verification | null;
+}
+
+@ObjectType({ description: 'The answer to "may this user send a letter?"' })
+export class IdentityCheck {
+  @Field(() => Boolean) passed!: boolean;
+  @Field(() => String, { nullable: true, description: 'The AuthStatus when not passed' }) reason!: string | null;
+  @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
+}
+
+@ObjectType()
+export class ConsentTerms {
+  @Field(() => String) version!: string;
+  @Field(() => String) text!: string;
+  @Field(() => String, { description: 'The separate notice for face processing (PIPL Art. 29)' }) biometricText!: string;
+}
+
+@ObjectType()
+export class SupportedDocument {
+  @Field(() => String) type!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String) description!: string;
+}
+
+@InputType()
+export class StartVerificationInput {
+  @Field(() => String, { description: '真实姓名, as on the ID card' }) realName!: string;
+  @Field(() => String, { description: '18-digit number (15-digit numbers are upgraded)' }) idCardNumber!: string;
+  @Field(() => String, { description: 'The ConsentTerms.version the user accepted' }) consentVersion!: string;
+  @Field(() => Boolean, { nullable: true, description: 'The separate face-processing consent; false refuses' })
+  biometricConsent?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'Where the user lands after liveness; allowed origins only' })
+  returnUrl?: string | null;
+  @Field(() => String, { nullable: true, description: '8–64 of [A-Za-z0-9_-]; a retry with the same key returns the same verification' })
+  idempotencyKey?: string | null;
+  @Field(() => String, { nullable: true, description: "H5: the MetaInfo from Aliyun's getMetaInfo()" })
+  metaInfo?: string | null;
+}

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import cors from 'cors';
+import express, { type Request, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import type { Database } from '../db/database.js';
+import { DomainError } from '../domain/errors.js';
+import { createContext, type GraphQLContext, type Services } from '../graphql/context.js';
+import { formatError } from '../graphql/errors.js';
+import { parseOptions, validationRules } from '../graphql/limits.js';
+import type { Logger } from '../logger.js';
+import type { Authenticator } from './auth.js';
+import { callbackRoute } from './callback.route.js';
+import type { Metrics } from './metrics.js';
+import { attachGraphQLWebSocket } from './websocket.js';
+import { clientMeta } from './client-meta.js';
+
+export interface HttpOptions {
+  production: boolean;
+  corsOrigins: readonly string[];
+  trustedProxies: readonly string[];
+  bodyLimitBytes: number;
+}
+
+export interface HttpDeps {
+  schema: GraphQLSchema;
+  services: Services;
+  db: Database;
+  authenticate: Authenticator;
+  ready: () => Promise<boolean>;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export interface HttpServer {
+  server: Server;
+  /** Stops accepting, lets in-flight requests finish, closes sockets. */
+  stop(): Promise<void>;
+}
+
+export async function createHttpServer(options: HttpOptions, deps: HttpDeps): Promise<HttpServer> {
+  const { log } = deps;
+  const app = express();
+  const server = createServer(app);
+  // X-Forwarded-For is believed only when it comes from a listed proxy.
+  app.set('trust proxy', options.trustedProxies.length ? [...options.trustedProxies] : false);
+  app.disable('x-powered-by');
+
+  const authenticate = async (authorization: string | undefined) => {
+    if (!authorization) return { actor: null, authError: null };
+    try {
+      return { actor: await deps.authenticate(authorization), authError: null };
+    } catch (error) {
+      if (error instanceof DomainError) return { actor: null, authError: error };
+      throw error;
+    }
+  };
+  const contextFor = async (authorization: string | undefined, meta: { clientIp?: string; userAgent?: string }) =>
+    createContext(deps.services, deps.db, randomUUID(), await authenticate(authorization), meta);
+
+  const ws = attachGraphQLWebSocket(server, { schema: deps.schema, introspection: !options.production, authenticate: deps.authenticate, contextFor, log, metrics: deps.metrics });
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: deps.schema,
+    introspection: !options.production,
+    hideSchemaDetailsFromClientErrors: options.production,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    validationRules: validationRules({ introspection: !options.production }),
+    parseOptions,
+    formatError: (formatted, error) => formatError(log, formatted, error),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      { async serverWillStart() { return { drainServer: () => ws.dispose() }; } },
+      {
+        async requestDidStart({ contextValue }) {
+          return {
+            async willSendResponse({ response, errors }) {
+              response.http.headers.set('x-request-id', contextValue.requestId);
+              deps.metrics.graphqlRequests.inc({ outcome: errors?.length ? 'error' : 'ok' });
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  const corsPolicy = cors({ origin: [...options.corsOrigins], credentials: false, maxAge: 600 });
+  const limit = options.bodyLimitBytes;
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await deps.ready().catch(() => false);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  app.get('/return', (_req, res) => {
+    res.type('html').send(RETURN_PAGE);
+  });
+  app.use('/callbacks/aliyun', express.urlencoded({ extended: false, limit }), callbackRoute(deps.services.results, log));
+  app.use(
+    '/graphql',
+    corsPolicy,
+    express.json({ limit }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => contextFor(req.headers.authorization, clientMeta(req)),
+    }),
+  );
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'NOT_FOUND' });
+  });
+  // Body-parser refusals (too large, malformed JSON) and anything thrown outside GraphQL.
+  app.use((error: { status?: number; type?: string }, _req: Request, res: Response, _next: () => void) => {
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) log.error({ err: { type: (error as Error).name } }, 'http error');
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+    res.status(status).json({ errors: [{ message: status === 413 ? '请求体过大' : '请求无效', extensions: { code } }] });
+  });
+
+  return {
+    server,
+    stop: () => apollo.stop(),
+  };
+}
+
+const RETURN_PAGE = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>认证已提交</title></head>
+<body style="font-family:sans-serif;text-align:center;padding:3em 1em"><h1>认证已提交</h1><p>请返回微爱帮查看认证结果。</p></body></html>`;

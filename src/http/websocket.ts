@@ -1,0 +1,100 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, parse, validate, getOperationAST, type GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { DomainError } from '../domain/errors.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { formatError } from '../graphql/errors.js';
+import { parseOptions, validationRules } from '../graphql/limits.js';
+import type { Logger } from '../logger.js';
+import type { Actor, Authenticator } from './auth.js';
+import { clientMeta } from './client-meta.js';
+import type { Metrics } from './metrics.js';
+
+interface Options {
+  schema: GraphQLSchema;
+  introspection: boolean;
+  authenticate: Authenticator;
+  contextFor: (authorization: string | undefined, meta: ReturnType<typeof clientMeta>) => Promise<GraphQLContext>;
+  log: Logger;
+  metrics: Metrics;
+}
+
+const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/**
+ * graphql-ws on the HTTP server's `/graphql`. Apollo's plugins and validation rules never see this
+ * path, so the same token check, limits and error masking are applied here.
+ */
+export function attachGraphQLWebSocket(server: Server, options: Options) {
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_PAYLOAD_BYTES });
+  const rules = validationRules({ introspection: options.introspection });
+  const expiryTimers = new WeakMap<WebSocket, NodeJS.Timeout>();
+
+  const disposable = useServer<{ authorization?: unknown }, { actor: Actor; authorization: string }>(
+    {
+      schema: options.schema,
+      connectionInitWaitTimeout: 5_000,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        if (typeof authorization !== 'string') return false;
+        try {
+          const actor = await options.authenticate(authorization);
+          ctx.extra.actor = actor;
+          ctx.extra.authorization = authorization;
+          // A socket outliving its token is closed; the client reconnects with a fresh one.
+          if (actor.expiresAt) {
+            const ms = Math.max(0, actor.expiresAt.getTime() - Date.now());
+            const timer = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'token expired'), Math.min(ms, 2 ** 31 - 1));
+            timer.unref();
+            expiryTimers.set(ctx.extra.socket, timer);
+          }
+          options.metrics.wsConnections.inc();
+          return true;
+        } catch (error) {
+          if (error instanceof DomainError) return false; // graphql-ws closes with 4403 Forbidden
+          throw error;
+        }
+      },
+      onDisconnect: (ctx) => {
+        clearTimeout(expiryTimers.get(ctx.extra.socket));
+        if (ctx.extra.actor) options.metrics.wsConnections.dec();
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query, parseOptions);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('invalid query')];
+        }
+        const errors = validate(options.schema, document, undefined, { maxErrors: 10 });
+        const limited = errors.length ? errors : validate(options.schema, document, rules, { maxErrors: 10 });
+        if (limited.length) return limited;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('operation not found')];
+        const contextValue = await options.contextFor(ctx.extra.authorization, clientMeta(ctx.extra.request as IncomingMessage));
+        return {
+          schema: options.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+        };
+      },
+      onNext: (_ctx, _id, _payload, args, result) => {
+        if (!result.errors) return;
+        const requestId = (args.contextValue as GraphQLContext | undefined)?.requestId;
+        return { ...result, errors: result.errors.map((e) => formatError(options.log, e.toJSON(), e, requestId)) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(options.log, e.toJSON(), e)),
+    },
+    wss,
+  );
+
+  return {
+    dispose: async () => {
+      await disposable.dispose();
+    },
+  };
+}

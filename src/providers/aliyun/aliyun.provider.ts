@@ -1,0 +1,277 @@
+import RPCClient from '@alicloud/pop-core';
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+  type IPolicy,
+} from 'cockatiel';
+import {
+  ProviderError,
+  type FaceVerifyOutcome,
+  type FaceVerifyProvider,
+  type FaceVerifySession,
+  type IdentityMatch,
+  type InitFaceVerifyInput,
+  type ProviderMode,
+} from '../provider.js';
+import { describeRejection, isRejection } from './subcodes.js';
+
+export interface AliyunProviderOptions {
+  mode: ProviderMode;
+  accessKeyId: string;
+  accessKeySecret: string;
+  sceneId: string;
+  /** Primary first, then failover: `https://cloudauth.cn-shanghai.aliyuncs.com`, `…cn-beijing…`. */
+  endpoints: string[];
+  /** Per attempt. */
+  timeoutMs: number;
+  logger?: { warn(obj: object, msg: string): void };
+  /** Defaults: open after 5 consecutive failures, try again after 10 s. */
+  breaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number };
+  retryDelayMs?: number;
+}
+
+const API_VERSION = '2019-03-07';
+
+interface CloudauthResponse {
+  RequestId?: string;
+  Code?: string | number;
+  Message?: string;
+  ResultObject?: Record<string, unknown> | null;
+}
+
+/**
+ * An endpoint failed us. `mayHaveTakenEffect` is false only when we know Aliyun did nothing
+ * (connection refused, open circuit, an explicit error answer): InitFaceVerify fails over only then.
+ */
+class EndpointFailure extends ProviderError {
+  constructor(
+    action: string,
+    code: string,
+    readonly mayHaveTakenEffect: boolean,
+  ) {
+    super('unavailable', code, `cloudauth ${action} unavailable (${code})`);
+  }
+}
+
+interface Endpoint {
+  host: string;
+  client: RPCClient;
+  reads: IPolicy;
+  writes: IPolicy;
+}
+
+/**
+ * The cloudauth client for both LIVE (Aliyun) and SANDBOX (the emulator): only endpoints and keys differ.
+ *
+ * @example
+ * const provider = createAliyunProvider({ mode: 'LIVE', accessKeyId, accessKeySecret, sceneId,
+ *   endpoints: ['https://cloudauth.cn-shanghai.aliyuncs.com', 'https://cloudauth.cn-beijing.aliyuncs.com'],
+ *   timeoutMs: 5000 });
+ * const match = await provider.checkIdentity('张三', idCardNumber); // 'MATCH' | 'MISMATCH' | 'NO_RECORD'
+ */
+export function createAliyunProvider(options: AliyunProviderOptions): FaceVerifyProvider {
+  const endpoints = options.endpoints.map((url) => createEndpoint(url, options));
+
+  // Reads retry once, then fail over. InitFaceVerify is never retried on the same endpoint: after a
+  // timeout or a garbled answer a session may exist, and a second one would be a second charge and a
+  // second certifyUrl. It fails over only when the primary certainly did nothing.
+  async function call<T>(
+    action: string,
+    params: Record<string, string>,
+    parse: (response: CloudauthResponse) => T,
+    idempotent: boolean,
+  ): Promise<T> {
+    let failure: EndpointFailure | undefined;
+    for (const [index, endpoint] of endpoints.entries()) {
+      const policy = idempotent ? endpoint.reads : endpoint.writes;
+      try {
+        return await policy.execute(async () => parse(await send(endpoint.client, action, params, options.timeoutMs)));
+      } catch (error) {
+        if (error instanceof ProviderError && error.kind === 'rejected') throw error;
+        failure = asEndpointFailure(action, error);
+        const next = endpoints[index + 1];
+        if (!next || (!idempotent && failure.mayHaveTakenEffect)) break;
+        options.logger?.warn(
+          { action, endpoint: endpoint.host, failover: next.host, providerCode: failure.providerCode },
+          'cloudauth endpoint unavailable, failing over',
+        );
+      }
+    }
+    const code = failure?.providerCode ?? 'NO_ENDPOINT';
+    throw new ProviderError('unavailable', code, `cloudauth ${action} unavailable (${code})`);
+  }
+
+  return {
+    mode: options.mode,
+
+    checkIdentity(name, idCardNumber) {
+      const params = { ParamType: 'normal', IdentifyNum: idCardNumber, UserName: name };
+      return call('Id2MetaVerify', params, (response) => identityMatchOf(resultOf('Id2MetaVerify', response)), true);
+    },
+
+    initFaceVerify(input: InitFaceVerifyInput) {
+      const params: Record<string, string> = {
+        SceneId: options.sceneId,
+        OuterOrderNo: input.outerOrderNo,
+        ProductCode: 'ID_PRO',
+        CertType: 'IDENTITY_CARD',
+        CertName: input.name,
+        CertNo: input.idCardNumber,
+        ReturnUrl: input.returnUrl,
+        CallbackUrl: input.callbackUrl,
+      };
+      // LIVE H5 needs MetaInfo from Aliyun's getMetaInfo() on the user's page; never invent one.
+      if (input.metaInfo) params.MetaInfo = input.metaInfo;
+      return call('InitFaceVerify', params, (response) => sessionOf(resultOf('InitFaceVerify', response)), false);
+    },
+
+    describeFaceVerify(certifyId) {
+      const params = { SceneId: options.sceneId, CertifyId: certifyId };
+      return call('DescribeFaceVerify', params, outcomeOf, true);
+    },
+  };
+}
+
+function createEndpoint(url: string, options: AliyunProviderOptions): Endpoint {
+  const client = new RPCClient({
+    endpoint: url,
+    apiVersion: API_VERSION,
+    accessKeyId: options.accessKeyId,
+    accessKeySecret: options.accessKeySecret,
+  });
+  const isOutage = handleWhen((error) => error instanceof TaskCancelledError || error instanceof EndpointFailure);
+  const breaker = circuitBreaker(isOutage, {
+    halfOpenAfter: options.breaker?.halfOpenAfterMs ?? 10_000,
+    breaker: new ConsecutiveBreaker(options.breaker?.consecutiveFailures ?? 5),
+  });
+  // Aggressive: pop-core takes no AbortSignal; its own timeout below frees the socket.
+  const attemptTimeout = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  const retryOnce = retry(isOutage, {
+    maxAttempts: 1,
+    backoff: new ExponentialBackoff({ initialDelay: options.retryDelayMs ?? 200, maxDelay: 2_000 }),
+  });
+  return {
+    host: new URL(url).host,
+    client,
+    reads: wrap(retryOnce, breaker, attemptTimeout),
+    writes: wrap(breaker, attemptTimeout),
+  };
+}
+
+/**
+ * POST, always: pop-core's default GET puts CertName/CertNo in the URL. pop-core throws for every
+ * Code other than 200, with the URL in its message; the body it read is on `error.data`.
+ */
+async function send(
+  client: RPCClient,
+  action: string,
+  params: Record<string, string>,
+  timeoutMs: number,
+): Promise<CloudauthResponse> {
+  try {
+    return await client.request<CloudauthResponse>(action, params, { method: 'POST', timeout: timeoutMs });
+  } catch (error) {
+    const body = (error as { data?: unknown } | null)?.data;
+    if (isCloudauthResponse(body)) return body;
+    throw transportFailure(action, error);
+  }
+}
+
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function transportFailure(action: string, error: unknown): EndpointFailure {
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  if (typeof code === 'string' && NOT_SENT.has(code)) return new EndpointFailure(action, 'NETWORK', false);
+  if (typeof name === 'string' && name.includes('Timeout')) return new EndpointFailure(action, 'TIMEOUT', true);
+  if (error instanceof SyntaxError || name === 'SyntaxError') {
+    return new EndpointFailure(action, 'MALFORMED_RESPONSE', true);
+  }
+  return new EndpointFailure(action, 'NETWORK', true);
+}
+
+function asEndpointFailure(action: string, error: unknown): EndpointFailure {
+  if (error instanceof EndpointFailure) return error;
+  if (error instanceof BrokenCircuitError) return new EndpointFailure(action, 'CIRCUIT_OPEN', false);
+  if (error instanceof TaskCancelledError) return new EndpointFailure(action, 'TIMEOUT', true);
+  return new EndpointFailure(action, 'INTERNAL', true);
+}
+
+function isCloudauthResponse(body: unknown): body is CloudauthResponse {
+  if (typeof body !== 'object' || body === null) return false;
+  const code = (body as CloudauthResponse).Code;
+  return typeof code === 'string' || typeof code === 'number';
+}
+
+function codeOf(response: CloudauthResponse): string {
+  return response.Code === undefined ? 'MALFORMED_RESPONSE' : String(response.Code);
+}
+
+function resultOf(action: string, response: CloudauthResponse): Record<string, unknown> {
+  const code = codeOf(response);
+  if (code === '200') {
+    if (response.ResultObject && typeof response.ResultObject === 'object') return response.ResultObject;
+    throw new EndpointFailure(action, 'MALFORMED_RESPONSE', true);
+  }
+  if (isRejection(code)) throw new ProviderError('rejected', code, describeRejection(code));
+  // Code 500, signature and key errors: an explicit answer, so nothing was created.
+  throw new EndpointFailure(action, code, code === 'MALFORMED_RESPONSE');
+}
+
+function identityMatchOf(result: Record<string, unknown>): IdentityMatch {
+  switch (String(result.BizCode)) {
+    case '1':
+      return 'MATCH';
+    case '2':
+      return 'MISMATCH';
+    case '3':
+      return 'NO_RECORD';
+    default:
+      throw new EndpointFailure('Id2MetaVerify', 'MALFORMED_RESPONSE', true);
+  }
+}
+
+function sessionOf(result: Record<string, unknown>): FaceVerifySession {
+  const { CertifyId, CertifyUrl } = result;
+  if (typeof CertifyId !== 'string' || typeof CertifyUrl !== 'string' || !CertifyId || !CertifyUrl) {
+    throw new EndpointFailure('InitFaceVerify', 'MALFORMED_RESPONSE', true);
+  }
+  return { certifyId: CertifyId, certifyUrl: CertifyUrl };
+}
+
+// 403 (not finished) and 424 (no record yet) mean the user is still on the page, not an outage.
+function outcomeOf(response: CloudauthResponse): FaceVerifyOutcome {
+  const code = codeOf(response);
+  if (code === '403' || code === '424') return { state: 'PENDING' };
+  const result = resultOf('DescribeFaceVerify', response);
+  const { Passed, SubCode, MaterialInfo } = result;
+  if ((Passed !== 'T' && Passed !== 'F') || (typeof SubCode !== 'string' && typeof SubCode !== 'number')) {
+    throw new EndpointFailure('DescribeFaceVerify', 'MALFORMED_RESPONSE', true);
+  }
+  const faceImage = faceImageOf(MaterialInfo);
+  return { state: 'DONE', passed: Passed === 'T', subCode: String(SubCode), ...(faceImage && { faceImage }) };
+}
+
+/**
+ * MaterialInfo is a JSON string. Aliyun gives `FacialPictureFront.PictureUrl` (a short-lived OSS
+ * link, not fetched here); the sandbox inlines `PictureBase64`. Anything unreadable means no image.
+ */
+function faceImageOf(materialInfo: unknown): Buffer | undefined {
+  try {
+    const material: unknown = typeof materialInfo === 'string' ? JSON.parse(materialInfo) : materialInfo;
+    const front = (material as { FacialPictureFront?: unknown } | null)?.FacialPictureFront;
+    const base64 = (front as { PictureBase64?: unknown } | null)?.PictureBase64;
+    if (typeof base64 !== 'string' || base64.length === 0) return undefined;
+    const image = Buffer.from(base64, 'base64');
+    return image.length > 0 ? image : undefined;
+  } catch {
+    return undefined;
+  }
+}

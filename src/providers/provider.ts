@@ -1,0 +1,52 @@
+/**
+ * What the verification flow needs from 实人认证, whoever answers: Aliyun cloudauth in LIVE mode,
+ * the built-in emulator in SANDBOX mode. Both speak the same wire (API 2019-03-07), so the only
+ * difference between them is the endpoint and the keys.
+ */
+export type ProviderMode = 'LIVE' | 'SANDBOX';
+
+/** Id2MetaVerify's ResultObject.BizCode: 1 match, 2 mismatch, 3 no record. */
+export type IdentityMatch = 'MATCH' | 'MISMATCH' | 'NO_RECORD';
+
+export interface InitFaceVerifyInput {
+  outerOrderNo: string;
+  name: string;
+  idCardNumber: string;
+  callbackUrl: string;
+  returnUrl: string;
+  metaInfo?: string;
+}
+
+export interface FaceVerifySession {
+  certifyId: string;
+  certifyUrl: string;
+}
+
+/** DescribeFaceVerify: 403 (not finished) and 424 (no record yet) both mean the user is not done. */
+export type FaceVerifyOutcome =
+  | { state: 'PENDING' }
+  | { state: 'DONE'; passed: boolean; subCode: string; faceImage?: Buffer };
+
+export interface FaceVerifyProvider {
+  readonly mode: ProviderMode;
+  checkIdentity(name: string, idCardNumber: string): Promise<IdentityMatch>;
+  initFaceVerify(input: InitFaceVerifyInput): Promise<FaceVerifySession>;
+  describeFaceVerify(certifyId: string): Promise<FaceVerifyOutcome>;
+}
+
+/**
+ * `rejected`: the provider answered and refused this request (Code 401 bad name/number, 405 under
+ * 14, 418 too many attempts today...): retrying will not help. `unavailable`: we could not get a
+ * trustworthy answer (timeout, 5xx, Code 500, bad signature, malformed body, open circuit).
+ * The message never holds the request URL, parameters or the provider's raw text.
+ */
+export class ProviderError extends Error {
+  constructor(
+    readonly kind: 'rejected' | 'unavailable',
+    readonly providerCode: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * ID numbers the sandbox answers in a documented, non-passing way. All are checksum-valid
+ * (GB 11643) with birth dates in the past and area code 110101, so the service's own validation
+ * lets them through to the provider. Every other checksum-valid number passes everything.
+ *
+ * | number             | Id2MetaVerify  | InitFaceVerify | DescribeFaceVerify after "pass" |
+ * |--------------------|----------------|----------------|---------------------------------|
+ * | 110101199001010015 | BizCode 2      | 200            | Passed F, SubCode 201           |
+ * | 110101199001010023 | BizCode 3      | 200            | Passed F, SubCode 202           |
+ * | 110101202001010036 | BizCode 1      | Code 405       | -  (born 2020-01-01: under 14)  |
+ * | 11010119900101004X | BizCode 1      | Code 418       | -  (too many attempts today)    |
+ * | 110101199001010058 | BizCode 1      | 200            | Passed F, SubCode 204           |
+ * | 110101199001010066 | BizCode 1      | 200            | Passed F, SubCode 205           |
+ *
+ * A checksum-invalid number gets Code 401 from both Id2MetaVerify and InitFaceVerify, and any
+ * number whose birth date is less than 14 years ago gets Code 405 from InitFaceVerify.
+ * Pressing "fail" on the certify page gives Passed F, SubCode 205 for any number.
+ */
+export const SANDBOX_MAGIC_NUMBERS = {
+  NAME_MISMATCH: '110101199001010015',
+  NO_RECORD: '110101199001010023',
+  UNDER_14: '110101202001010036',
+  TOO_MANY_ATTEMPTS: '11010119900101004X',
+  FACE_MISMATCH: '110101199001010058',
+  LIVENESS_RISK: '110101199001010066',
+} as const;
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const CHECK_DIGITS = '10X98765432';
+
+/** GB 11643 check digit of the first 17 digits. */
+export function checkDigit(first17: string): string {
+  const sum = [...first17].reduce((total, digit, index) => total + Number(digit) * WEIGHTS[index], 0);
+  return CHECK_DIGITS[sum % 11];
+}
+
+/** The sandbox's own, deliberately small check: 18 characters and a correct check digit. */
+export function hasValidCheckDigit(idCardNumber: string): boolean {
+  if (!/^\d{17}[\dX]$/.test(idCardNumber)) return false;
+  return checkDigit(idCardNumber.slice(0, 17)) === idCardNumber[17];
+}
+
+export function isUnder14(idCardNumber: string, now: Date): boolean {
+  const year = Number(idCardNumber.slice(6, 10));
+  const month = Number(idCardNumber.slice(10, 12));
+  const day = Number(idCardNumber.slice(12, 14));
+  const fourteenth = Date.UTC(year + 14, month - 1, day);
+  return now.getTime() < fourteenth;
+}
+
+/** SubCode a completed session reports, given the button the user pressed. */
+export function faceSubCode(idCardNumber: string, outcome: 'pass' | 'fail'): string {
+  if (outcome === 'fail') return '205';
+  switch (idCardNumber) {
+    case SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH:
+      return '201';
+    case SANDBOX_MAGIC_NUMBERS.NO_RECORD:
+      return '202';
+    case SANDBOX_MAGIC_NUMBERS.FACE_MISMATCH:
+      return '204';
+    case SANDBOX_MAGIC_NUMBERS.LIVENESS_RISK:
+      return '205';
+    default:
+      return '200';
+  }
+}

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  maskCertNo,
+  maskName,
+  renderCertifyPage,
+  renderDonePage,
+  renderGonePage,
+  renderNotFoundPage,
+} from './certify-page.js';
+import { CLOUDAUTH_ACTIONS, completeSession, isHttpUrl, type CertifySession } from './cloudauth.actions.js';
+import { FaultPlan, type SandboxFault } from './faults.js';
+import { verifySignature, type SignedRequest } from './signature.js';
+
+export type { SandboxFault } from './faults.js';
+
+export interface SandboxOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  /** How browsers reach the sandbox, for CertifyUrl; defaults to `url`. */
+  publicUrl?: string;
+  now?: () => Date;
+}
+
+/** No PII: which action, when. */
+export interface SandboxCall {
+  action: string;
+  at: Date;
+}
+
+export interface CallbackAttempt {
+  certifyId: string;
+  ok: boolean;
+  status?: number;
+}
+
+export interface Sandbox {
+  /** Base URL of the API and the certify pages, e.g. `http://127.0.0.1:54321`. */
+  readonly url: string;
+  readonly calls: readonly SandboxCall[];
+  readonly callbacks: readonly CallbackAttempt[];
+  setFault(fault: SandboxFault): void;
+  clearFaults(): void;
+  /** What pressing a button on the certify page does, without a browser. */
+  complete(certifyId: string, outcome: 'pass' | 'fail'): Promise<'done' | 'gone' | 'unknown'>;
+  close(): Promise<void>;
+}
+
+const API_VERSION = '2019-03-07';
+const SESSION_TTL_MS = 30 * 60_000;
+const CALLBACK_TIMEOUT_MS = 5_000;
+const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * A small fake of Aliyun cloudauth (API 2019-03-07) over real HTTP: signed RPC calls at `/`,
+ * certify pages at `/certify/<CertifyId>`. See magic-numbers.ts for the numbers that fail.
+ *
+ * @example
+ * const sandbox = await startSandbox({ port: 0, accessKeyId: 'ak', accessKeySecret: 'secret' });
+ * // point a cloudauth client at sandbox.url; later: await sandbox.close();
+ */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const now = options.now ?? (() => new Date());
+  const sessions = new Map<string, CertifySession>();
+  const faults = new FaultPlan();
+  const calls: SandboxCall[] = [];
+  const callbacks: CallbackAttempt[] = [];
+  let publicUrl = '';
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
+    const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    const request: SignedRequest = {
+      method: req.method ?? 'GET',
+      pathname: url.pathname,
+      query: [...url.searchParams],
+      form: isForm ? [...new URLSearchParams(body.toString('utf8'))] : [],
+      body,
+      headers: req.headers,
+    };
+    const params = new Map([...request.query, ...request.form]);
+    const acs3Action = req.headers['x-acs-action'];
+    const action = (typeof acs3Action === 'string' ? acs3Action : undefined) ?? params.get('Action') ?? '';
+    calls.push({ action, at: now() });
+
+    const requestId = randomUUID().toUpperCase();
+    const fault = faults.take(action);
+    if (fault?.kind === 'delay') await sleep(fault.ms ?? 1_000);
+    if (fault?.kind === 'timeout') return; // never answered; close() drops the socket
+    if (fault?.kind === 'reset') return void req.socket.destroy();
+    if (fault?.kind === 'http500') {
+      return sendJson(res, 500, errorBody(requestId, 'InternalError', 'The request processing has failed due to some unknown error.'));
+    }
+    if (fault?.kind === 'malformed') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(`{"RequestId":"${requestId}","Code":"200","ResultObj`);
+    }
+    if (fault?.kind === 'code500') return sendJson(res, 200, { RequestId: requestId, Code: '500', Message: '系统错误' });
+
+    const verdict =
+      fault?.kind === 'badSignature'
+        ? ({ ok: false, status: 400, code: 'SignatureDoesNotMatch', message: 'Specified signature is not matched with our calculation.' } as const)
+        : verifySignature(request, options);
+    if (!verdict.ok) return sendJson(res, verdict.status, errorBody(requestId, verdict.code, verdict.message));
+
+    const version = verdict.style === 'ACS3' ? req.headers['x-acs-version'] : params.get('Version');
+    if (version !== API_VERSION) {
+      return sendJson(res, 400, errorBody(requestId, 'InvalidVersion', 'Specified parameter Version is not valid.'));
+    }
+    const run = Object.hasOwn(CLOUDAUTH_ACTIONS, action) ? CLOUDAUTH_ACTIONS[action] : undefined;
+    if (!run) {
+      return sendJson(res, 404, errorBody(requestId, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.'));
+    }
+    sendJson(res, 200, run(params, { requestId, sessions, publicUrl, now }));
+  }
+
+  async function complete(certifyId: string, outcome: 'pass' | 'fail'): Promise<'done' | 'gone' | 'unknown'> {
+    const session = sessions.get(certifyId);
+    if (!session) return 'unknown';
+    if (session.result || now().getTime() - session.createdAt > SESSION_TTL_MS) return 'gone';
+    completeSession(session, outcome, now());
+    if (session.callbackUrl) callbacks.push(await notify(session));
+    return 'done';
+  }
+
+  async function handleCertify(req: IncomingMessage, res: ServerResponse, certifyId: string, body: Buffer) {
+    const session = sessions.get(certifyId);
+    if (!session) return sendHtml(res, 404, renderNotFoundPage());
+    if (req.method === 'GET') {
+      if (session.result || now().getTime() - session.createdAt > SESSION_TTL_MS) {
+        return sendHtml(res, 410, renderGonePage());
+      }
+      return sendHtml(
+        res,
+        200,
+        renderCertifyPage({
+          certifyId,
+          outerOrderNo: session.outerOrderNo,
+          maskedName: maskName(session.certName),
+          maskedCertNo: maskCertNo(session.certNo),
+        }),
+      );
+    }
+    const outcome = new URLSearchParams(body.toString('utf8')).get('outcome');
+    if (outcome !== 'pass' && outcome !== 'fail') return sendHtml(res, 400, renderNotFoundPage());
+    if ((await complete(certifyId, outcome)) !== 'done') return sendHtml(res, 410, renderGonePage());
+    if (session.returnUrl) {
+      res.writeHead(303, { location: session.returnUrl });
+      return void res.end();
+    }
+    sendHtml(res, 200, renderDonePage(session.result?.passed ?? false));
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const certify = /^\/certify\/([0-9a-f]{32})$/.exec(url.pathname);
+    const method = req.method ?? 'GET';
+    readBody(req)
+      .then(async (body) => {
+        if (url.pathname === '/' && (method === 'GET' || method === 'POST')) return handleApi(req, res, url, body);
+        if (certify && (method === 'GET' || method === 'POST')) return handleCertify(req, res, certify[1] ?? '', body);
+        sendJson(res, 404, errorBody(randomUUID().toUpperCase(), 'NotFound', 'Not found.'));
+      })
+      .catch(() => {
+        if (!res.headersSent) sendJson(res, 400, errorBody(randomUUID().toUpperCase(), 'InvalidRequest', 'Bad request.'));
+        else res.destroy();
+      });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const url = baseUrl(server.address() as AddressInfo);
+  publicUrl = (options.publicUrl ?? url).replace(/\/$/, '');
+
+  return {
+    url,
+    calls,
+    callbacks,
+    setFault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    complete,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * Calls CallbackUrl like Aliyun does: GET with certifyId, passed and subcode added to whatever
+ * query it already has (the service keeps its callbackToken there). A failure is recorded, not fatal.
+ */
+async function notify(session: CertifySession): Promise<CallbackAttempt> {
+  const target = new URL(session.callbackUrl ?? '');
+  target.searchParams.set('certifyId', session.certifyId);
+  target.searchParams.set('passed', String(session.result?.passed ?? false));
+  target.searchParams.set('subcode', session.result?.subCode ?? '');
+  if (!isHttpUrl(target.href)) return { certifyId: session.certifyId, ok: false };
+  try {
+    const response = await fetch(target, { signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS), redirect: 'manual' });
+    await response.body?.cancel();
+    return { certifyId: session.certifyId, ok: response.ok, status: response.status };
+  } catch {
+    return { certifyId: session.certifyId, ok: false };
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function errorBody(requestId: string, code: string, message: string) {
+  return { RequestId: requestId, HostId: 'cloudauth.aliyuncs.com', Code: code, Message: message };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(html);
+}
+
+function baseUrl(address: AddressInfo): string {
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}

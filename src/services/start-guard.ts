@@ -1,0 +1,56 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { DomainError, ErrorCode } from '../domain/errors.js';
+import type { AuthStatusService } from './auth-status.service.js';
+import type { RequestMeta, StartGuard } from './verification.service.js';
+
+export interface StartLimits {
+  perUser: number;
+  perIp: number;
+  perIdNumber: number;
+  windowSeconds: number;
+}
+
+/**
+ * Before a start may reach the provider (each call costs money and tells an attacker whether a
+ * name matches a number): the lockout first, then three budgets — per user, per client IP and per
+ * ID number (by its blind index, never the number). With Redis the budgets are shared by every
+ * replica; if Redis fails, each replica falls back to its own in-process budget rather than
+ * refusing everyone or letting everyone through.
+ */
+export function createStartGuard(authStatus: AuthStatusService, limits: StartLimits, redis?: Redis): StartGuard {
+  const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
+    const options = { keyPrefix: `rl:start:${keyPrefix}`, points, duration: limits.windowSeconds };
+    if (!redis) return new RateLimiterMemory(options);
+    return new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
+  };
+  const budgets = [
+    { limiter: limiter('user', limits.perUser), key: (userId: string) => userId },
+    { limiter: limiter('ip', limits.perIp), key: (_: string, meta: RequestMeta) => meta.clientIp },
+    { limiter: limiter('id', limits.perIdNumber), key: (_: string, meta: RequestMeta, index: string) => index },
+  ];
+
+  return {
+    async check(userId, idNumberIndex, meta) {
+      const lockedUntil = await authStatus.lockedUntil(userId);
+      if (lockedUntil) {
+        throw new DomainError(ErrorCode.LOCKED, undefined, {
+          retryAfter: secondsUntil(lockedUntil.getTime()),
+          lockedUntil: lockedUntil.toISOString(),
+        });
+      }
+      for (const budget of budgets) {
+        const key = budget.key(userId, meta, idNumberIndex);
+        if (!key) continue;
+        try {
+          await budget.limiter.consume(key);
+        } catch (refusal) {
+          if (!(refusal instanceof RateLimiterRes)) throw refusal;
+          throw new DomainError(ErrorCode.RATE_LIMITED, undefined, { retryAfter: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) });
+        }
+      }
+    },
+  };
+}
+
+const secondsUntil = (ms: number) => Math.max(1, Math.ceil((ms - Date.now()) / 1000));

@@ -1,0 +1,58 @@
+import type { Database, Executor } from '../db/database.js';
+import type { FailureCode, VerificationStatus } from '../domain/verification-status.js';
+import type { EventBus } from '../pubsub/event-bus.js';
+import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import type { Logger } from '../logger.js';
+import { appendAudit } from './audit-log.js';
+
+export interface Move {
+  to: VerificationStatus;
+  failureCode?: FailureCode;
+  providerSubCode?: string;
+  /** Who caused it, for the audit trail: `user:<id>`, `service:<sub>`, `provider`, `reconciler`. */
+  actor: string;
+  /** Runs in the same transaction, after the move succeeded (bind identity, keep image…). */
+  alongside?: (tx: Executor, moved: VerificationRow) => Promise<void>;
+}
+
+/**
+ * Moves an open verification exactly once: the conditional UPDATE, its side effects and its audit
+ * event commit together. Returns the moved row, or undefined when someone else moved it first.
+ */
+export async function moveVerification(db: Database, id: string, move: Move, now: Date): Promise<VerificationRow | undefined> {
+  return db.transaction(async (tx) => {
+    const terminal = move.to !== 'PROCESSING';
+    const moved = await verificationRepository.moveFromOpen(tx, id, move.to, {
+      now,
+      failureCode: move.failureCode ?? null,
+      providerSubCode: move.providerSubCode ?? null,
+      ...(terminal ? { completedAt: now } : {}),
+    });
+    if (!moved) return undefined;
+    await move.alongside?.(tx, moved);
+    await appendAudit(tx, {
+      at: now,
+      actor: move.actor,
+      action: `verification.${move.to.toLowerCase()}`,
+      subjectUserId: moved.userId,
+      verificationId: moved.id,
+      detail: { failureCode: move.failureCode ?? null, providerSubCode: move.providerSubCode ?? null },
+    });
+    return moved;
+  });
+}
+
+/**
+ * Tells subscribers and gate caches. The database already holds the truth, so a broker outage only
+ * delays delivery: subscribers re-read state when they reconnect, and caches expire.
+ */
+export async function announce(bus: EventBus, log: Logger, row: VerificationRow): Promise<void> {
+  const payload = { verificationId: row.id, userId: row.userId, status: row.status, at: row.updatedAt.toISOString() };
+  const results = await Promise.allSettled([
+    bus.publish('verificationResult', row.id, payload),
+    bus.publish('userStatus', undefined, { userId: row.userId }),
+  ]);
+  for (const r of results) {
+    if (r.status === 'rejected') log.warn({ verificationId: row.id, err: String(r.reason) }, 'publish failed; state is in the database');
+  }
+}

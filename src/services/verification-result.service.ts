@@ -1,0 +1,170 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Database, Executor } from '../db/database.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { faceImages } from '../db/schema.js';
+import { isTerminal, SUBCODE_FAILURES, type FailureCode } from '../domain/verification-status.js';
+import type { Logger } from '../logger.js';
+import type { EventBus } from '../pubsub/event-bus.js';
+import { ProviderError, type FaceVerifyOutcome, type FaceVerifyProvider } from '../providers/provider.js';
+import { identityRepository } from '../repositories/identity.repository.js';
+import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import { announce, moveVerification, type Move } from './transitions.js';
+import type { PersonalDataVault } from './vault.js';
+
+export interface ResultSettings {
+  identityValidityDays: number;
+  maxAccountsPerIdentity: number;
+  faceImageRetentionDays: number;
+  reconcileAfterSeconds: number;
+  reconcileIntervalSeconds: number;
+}
+
+export class CallbackRefused extends Error {
+  constructor(readonly status: 400 | 403) {
+    super(status === 400 ? 'missing parameters' : 'unknown verification or bad token');
+  }
+}
+
+export const hashCallbackToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Everything that ends a verification: the provider's callback, a user's poll, the reconciler.
+ * Each asks DescribeFaceVerify for the truth and moves the record once.
+ */
+export class VerificationResultService {
+  constructor(
+    private readonly db: Database,
+    private readonly provider: FaceVerifyProvider,
+    private readonly vault: PersonalDataVault,
+    private readonly bus: EventBus,
+    private readonly settings: ResultSettings,
+    private readonly clock: () => Date,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Aliyun's GET carries `passed` and `subcode`, but anyone can send a GET: they are a trigger, never
+   * the result. Only a matching per-verification token gets us to ask DescribeFaceVerify.
+   */
+  async handleCallback(certifyId: string | undefined, callbackToken: string | undefined): Promise<VerificationRow> {
+    if (!certifyId || !callbackToken || certifyId.length > 64 || callbackToken.length > 128) throw new CallbackRefused(400);
+    const row = await verificationRepository.byCertifyId(this.db, certifyId);
+    const expected = Buffer.from(row?.callbackTokenHash ?? '0'.repeat(64), 'hex');
+    const given = Buffer.from(hashCallbackToken(callbackToken), 'hex');
+    const tokenMatches = expected.length === given.length && timingSafeEqual(expected, given);
+    if (!row || !row.callbackTokenHash || !tokenMatches) throw new CallbackRefused(403);
+    return this.refresh(row, 'provider');
+  }
+
+  /** Asks the provider about an open verification and applies the answer. Throws ProviderError. */
+  async refresh(row: VerificationRow, actor: string): Promise<VerificationRow> {
+    if (isTerminal(row.status) || !row.certifyId) return row;
+    const outcome = await this.provider.describeFaceVerify(row.certifyId);
+    if (outcome.state === 'PENDING') {
+      // The provider called back but has no result yet: the user is done, the verdict is not.
+      if (actor === 'provider' && row.status === 'PENDING') {
+        return (await this.apply(row, { to: 'PROCESSING', actor })) ?? row;
+      }
+      return row;
+    }
+    return this.settle(row, outcome, actor);
+  }
+
+  private async settle(row: VerificationRow, outcome: Extract<FaceVerifyOutcome, { state: 'DONE' }>, actor: string) {
+    if (!outcome.passed) {
+      const failureCode: FailureCode = SUBCODE_FAILURES[outcome.subCode] ?? 'UNKNOWN';
+      return (await this.apply(row, { to: 'FAILED', failureCode, providerSubCode: outcome.subCode, actor })) ?? row;
+    }
+    const verified: Move = {
+      to: 'VERIFIED',
+      providerSubCode: outcome.subCode,
+      actor,
+      alongside: async (tx, moved) => {
+        await this.bindIdentity(tx, moved);
+        if (outcome.faceImage) await this.keepFaceImage(tx, moved, outcome.faceImage);
+      },
+    };
+    try {
+      return (await this.apply(row, verified)) ?? row;
+    } catch (error) {
+      if (!(error instanceof IdentityBound) && !isUniqueViolation(error, 'identities_index_slot_idx')) throw error;
+      // Another account took the last slot for this number first; the unique index decided.
+      const failed: Move = { to: 'FAILED', failureCode: 'IDENTITY_ALREADY_BOUND', providerSubCode: outcome.subCode, actor };
+      return (await this.apply(row, failed)) ?? row;
+    }
+  }
+
+  private async bindIdentity(tx: Executor, row: VerificationRow) {
+    const held = new Set(await identityRepository.slotsHeldByOthers(tx, row.idNumberIndex!, row.userId));
+    const slot = [...Array(this.settings.maxAccountsPerIdentity).keys()].find((s) => !held.has(s));
+    if (slot === undefined) throw new IdentityBound();
+    const now = this.clock();
+    await identityRepository.upsert(tx, {
+      userId: row.userId,
+      verificationId: row.id,
+      idNumberIndex: row.idNumberIndex!,
+      slot,
+      verifiedAt: now,
+      expiresAt: new Date(now.getTime() + this.settings.identityValidityDays * DAY_MS),
+    });
+  }
+
+  /** Only with a retention period configured (PIPL: no longer than the purpose needs). */
+  private async keepFaceImage(tx: Executor, row: VerificationRow, image: Buffer) {
+    const days = this.settings.faceImageRetentionDays;
+    if (days <= 0) return;
+    const now = this.clock();
+    const [imageCipher] = await this.vault.seal(
+      row.userId,
+      [{ aad: { table: 'face_images', column: 'image_cipher', rowId: row.id }, value: image }],
+      tx,
+    );
+    await tx.insert(faceImages).values({
+      verificationId: row.id,
+      userId: row.userId,
+      imageCipher: imageCipher!,
+      createdAt: now,
+      purgeAfter: new Date(now.getTime() + days * DAY_MS),
+    });
+  }
+
+  async apply(row: Pick<VerificationRow, 'id'>, move: Move): Promise<VerificationRow | undefined> {
+    const moved = await moveVerification(this.db, row.id, move, this.clock());
+    if (moved) await announce(this.bus, this.log, moved);
+    return moved;
+  }
+
+  /**
+   * No callback comes when a user walks away. Open records older than a few minutes are asked
+   * about; those past their expiry are closed. Replicas share the work through SKIP LOCKED claims.
+   */
+  async reconcile(limit = 50): Promise<{ checked: number; settled: number; expired: number }> {
+    const now = this.clock();
+    const due = await verificationRepository.claimDueForCheck(this.db, {
+      olderThan: new Date(now.getTime() - this.settings.reconcileAfterSeconds * 1000),
+      checkedBefore: new Date(now.getTime() - (this.settings.reconcileIntervalSeconds * 1000) / 2),
+      now,
+      limit,
+    });
+    let settled = 0;
+    let expired = 0;
+    for (const row of due) {
+      let result: VerificationRow = row;
+      try {
+        result = await this.refresh(row, 'reconciler');
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        this.log.warn({ verificationId: row.id, providerCode: error.providerCode }, 'reconcile: provider unavailable');
+      }
+      if (isTerminal(result.status)) settled++;
+      else if (row.expiresAt <= now || !row.certifyId) {
+        if (await this.apply(row, { to: 'EXPIRED', failureCode: 'ABANDONED', actor: 'reconciler' })) expired++;
+      }
+    }
+    return { checked: due.length, settled, expired };
+  }
+}
+
+class IdentityBound extends Error {}

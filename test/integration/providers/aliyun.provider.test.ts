@@ -1,0 +1,196 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAliyunProvider, type AliyunProviderOptions } from '../../../src/providers/aliyun/aliyun.provider.js';
+import { ProviderError, type InitFaceVerifyInput } from '../../../src/providers/provider.js';
+import { SANDBOX_MAGIC_NUMBERS } from '../../../src/providers/sandbox/magic-numbers.js';
+import { startSandbox, type Sandbox } from '../../../src/providers/sandbox/sandbox.server.js';
+
+const keys = { accessKeyId: 'test-ak', accessKeySecret: 'test-secret' };
+const NAME = '张三';
+
+function idCardNumber(first17: string): string {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((total, digit, i) => total + Number(digit) * weights[i], 0);
+  return first17 + '10X98765432'[sum % 11];
+}
+const ORDINARY = idCardNumber('32010219880808442');
+const CHECKSUM_INVALID = ORDINARY.slice(0, 17) + (ORDINARY[17] === '0' ? '1' : '0');
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, ...keys });
+});
+afterAll(() => sandbox.close());
+
+function newProvider(overrides: Partial<AliyunProviderOptions> = {}) {
+  return createAliyunProvider({
+    mode: 'SANDBOX',
+    ...keys,
+    sceneId: '1000000001',
+    endpoints: [sandbox.url],
+    timeoutMs: 2_000,
+    ...overrides,
+  });
+}
+
+let orders = 0;
+function newOrder(number = ORDINARY): InitFaceVerifyInput {
+  orders += 1;
+  return {
+    outerOrderNo: `order${Date.now()}n${orders}`,
+    name: NAME,
+    idCardNumber: number,
+    callbackUrl: 'http://127.0.0.1:9/callbacks/aliyun?callbackToken=t0ken',
+    returnUrl: 'https://app.example.test/done',
+  };
+}
+
+async function providerError(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+describe('createAliyunProvider against the sandbox', () => {
+  describe('checkIdentity', () => {
+    it('matches an ordinary checksum-valid number', async () => {
+      expect(await newProvider().checkIdentity(NAME, ORDINARY)).toBe('MATCH');
+    });
+
+    it.each([
+      ['NAME_MISMATCH', SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH, 'MISMATCH'],
+      ['NO_RECORD', SANDBOX_MAGIC_NUMBERS.NO_RECORD, 'NO_RECORD'],
+    ])('reports %s', async (_, number, expected) => {
+      expect(await newProvider().checkIdentity(NAME, number)).toBe(expected);
+    });
+
+    it('rejects a checksum-invalid number with Code 401', async () => {
+      const error = await providerError(newProvider().checkIdentity(NAME, CHECKSUM_INVALID));
+      expect(error).toMatchObject({ kind: 'rejected', providerCode: '401' });
+      expect(error.message).toContain('姓名与身份证号不匹配');
+    });
+  });
+
+  describe('initFaceVerify', () => {
+    it('opens a session with a certifyUrl on the sandbox', async () => {
+      const session = await newProvider().initFaceVerify(newOrder());
+      expect(session.certifyId).toMatch(/^[0-9a-f]{32}$/);
+      expect(session.certifyUrl).toBe(`${sandbox.url}/certify/${session.certifyId}`);
+    });
+
+    it.each([
+      ['UNDER_14', SANDBOX_MAGIC_NUMBERS.UNDER_14, '405', '未满14周岁'],
+      ['TOO_MANY_ATTEMPTS', SANDBOX_MAGIC_NUMBERS.TOO_MANY_ATTEMPTS, '418', '今日认证次数过多'],
+      ['a checksum-invalid number', CHECKSUM_INVALID, '401', '身份证号'],
+    ])('rejects %s', async (_, number, code, text) => {
+      const error = await providerError(newProvider().initFaceVerify(newOrder(number)));
+      expect(error).toMatchObject({ kind: 'rejected', providerCode: code });
+      expect(error.message).toContain(text);
+    });
+
+    it('rejects a non-numeric SceneId with Code 400', async () => {
+      const error = await providerError(newProvider({ sceneId: 'scene-a' }).initFaceVerify(newOrder()));
+      expect(error).toMatchObject({ kind: 'rejected', providerCode: '400' });
+    });
+  });
+
+  describe('describeFaceVerify', () => {
+    it('is PENDING while the user has not finished (Code 403)', async () => {
+      const provider = newProvider();
+      const { certifyId } = await provider.initFaceVerify(newOrder());
+      expect(await provider.describeFaceVerify(certifyId)).toEqual({ state: 'PENDING' });
+    });
+
+    it('is PENDING for a certifyId the provider has no record of (Code 424)', async () => {
+      expect(await newProvider().describeFaceVerify('0'.repeat(32))).toEqual({ state: 'PENDING' });
+    });
+
+    it('is DONE and passed with a face image after "pass"', async () => {
+      const provider = newProvider();
+      const { certifyId } = await provider.initFaceVerify(newOrder());
+      await sandbox.complete(certifyId, 'pass');
+      const outcome = await provider.describeFaceVerify(certifyId);
+      expect(outcome).toMatchObject({ state: 'DONE', passed: true, subCode: '200' });
+      const image = outcome.state === 'DONE' ? outcome.faceImage : undefined;
+      expect(image?.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    });
+
+    it.each([
+      ['NAME_MISMATCH', SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH, '201'],
+      ['NO_RECORD', SANDBOX_MAGIC_NUMBERS.NO_RECORD, '202'],
+      ['FACE_MISMATCH', SANDBOX_MAGIC_NUMBERS.FACE_MISMATCH, '204'],
+      ['LIVENESS_RISK', SANDBOX_MAGIC_NUMBERS.LIVENESS_RISK, '205'],
+    ])('fails %s even after "pass"', async (_, number, subCode) => {
+      const provider = newProvider();
+      const { certifyId } = await provider.initFaceVerify(newOrder(number));
+      await sandbox.complete(certifyId, 'pass');
+      expect(await provider.describeFaceVerify(certifyId)).toMatchObject({ state: 'DONE', passed: false, subCode });
+    });
+
+    it('fails with liveness risk after "fail"', async () => {
+      const provider = newProvider();
+      const { certifyId } = await provider.initFaceVerify(newOrder());
+      await sandbox.complete(certifyId, 'fail');
+      expect(await provider.describeFaceVerify(certifyId)).toMatchObject({ state: 'DONE', passed: false, subCode: '205' });
+    });
+  });
+
+  describe('credentials', () => {
+    it('is unavailable with a wrong secret', async () => {
+      const error = await providerError(newProvider({ accessKeySecret: 'wrong' }).checkIdentity(NAME, ORDINARY));
+      expect(error).toMatchObject({ kind: 'unavailable', providerCode: 'IncompleteSignature' });
+    });
+
+    it('is unavailable with an unknown access key id', async () => {
+      const error = await providerError(newProvider({ accessKeyId: 'nobody' }).checkIdentity(NAME, ORDINARY));
+      expect(error).toMatchObject({ kind: 'unavailable', providerCode: 'InvalidAccessKeyId.NotFound' });
+    });
+  });
+
+  describe('personal data', () => {
+    it('keeps the name, number and request URL out of every error', async () => {
+      const errors = [
+        await providerError(newProvider().initFaceVerify(newOrder(CHECKSUM_INVALID))),
+        await providerError(newProvider({ accessKeySecret: 'wrong' }).initFaceVerify(newOrder(ORDINARY))),
+        await providerError(newProvider({ sceneId: 'x' }).initFaceVerify(newOrder(ORDINARY))),
+      ];
+      for (const error of errors) {
+        const text = `${error.message} ${error.stack ?? ''} ${JSON.stringify(error)}`;
+        for (const secret of [NAME, encodeURIComponent(NAME), ORDINARY, CHECKSUM_INVALID, sandbox.url, 'CertNo']) {
+          expect(text).not.toContain(secret);
+        }
+        expect(error.cause).toBeUndefined();
+      }
+    });
+
+    it('sends CertName and CertNo in the POST body, never in the URL', async () => {
+      const seen: Array<{ method?: string; url?: string; body: string }> = [];
+      const capture: Server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          seen.push({ method: req.method, url: req.url, body });
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ RequestId: 'r', Code: '200', Message: 'success', ResultObject: { CertifyId: 'c', CertifyUrl: 'u' } }));
+        });
+      });
+      await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = capture.address() as AddressInfo;
+        await newProvider({ endpoints: [`http://127.0.0.1:${port}`] }).initFaceVerify(newOrder());
+        expect(seen).toHaveLength(1);
+        expect(seen[0]).toMatchObject({ method: 'POST', url: '/' });
+        const form = new URLSearchParams(seen[0]?.body);
+        expect(form.get('CertName')).toBe(NAME);
+        expect(form.get('CertNo')).toBe(ORDINARY);
+      } finally {
+        capture.closeAllConnections();
+        await new Promise((resolve) => capture.close(resolve));
+      }
+    });
+  });
+});

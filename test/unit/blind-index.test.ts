@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { BlindIndex } from '../../src/crypto/blind-index.js';
+import { DomainError } from '../../src/domain/errors.js';
+
+const indexKey = randomBytes(32);
+
+describe(BlindIndex.name, () => {
+  it('gives the 15-digit, 18-digit and lowercase-x forms of a number the same index', () => {
+    const index = new BlindIndex(indexKey);
+    const forms = ['110105491231002', '11010519491231002X', '11010519491231002x', ' 11010519491231002X '];
+    expect(new Set(forms.map((form) => index.of(form))).size).toBe(1);
+  });
+
+  it('gives different numbers different indexes', () => {
+    const index = new BlindIndex(indexKey);
+    expect(index.of('11010519491231002X')).not.toBe(index.of('110101199003079438'));
+  });
+
+  it('depends on the key', () => {
+    expect(new BlindIndex(randomBytes(32)).of('11010519491231002X')).not.toBe(
+      new BlindIndex(randomBytes(32)).of('11010519491231002X'),
+    );
+  });
+
+  it('is 64 hex characters', () => {
+    expect(new BlindIndex(indexKey).of('11010519491231002X')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('reads a string key as base64 when it is base64, else as raw text', () => {
+    const number = '11010519491231002X';
+    expect(new BlindIndex(indexKey.toString('base64')).of(number)).toBe(new BlindIndex(indexKey).of(number));
+    const raw = 'a raw secret of at least 32 chars!';
+    expect(new BlindIndex(raw).of(number)).toBe(new BlindIndex(Buffer.from(raw)).of(number));
+  });
+
+  it('refuses short keys', () => {
+    expect(() => new BlindIndex(randomBytes(31))).toThrow(/at least 32/);
+    expect(() => new BlindIndex('too short')).toThrow(/at least 32/);
+  });
+
+  it('refuses invalid numbers', () => {
+    expect(() => new BlindIndex(indexKey).of('110105194912310021')).toThrow(DomainError);
+  });
+});
