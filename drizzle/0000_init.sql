@@ -33,8 +33,6 @@ CREATE TABLE "identities" (
 	"verification_id" uuid NOT NULL,
 	"id_number_index" text NOT NULL,
 	"slot" integer NOT NULL,
-	"name_cipher" "bytea" NOT NULL,
-	"id_number_cipher" "bytea" NOT NULL,
 	"verified_at" timestamp with time zone NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL
 );

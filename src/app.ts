@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
@@ -50,8 +51,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       redis.on('error', (err) => log.warn({ err: { type: err.name, code: (err as { code?: string }).code } }, 'redis error'));
       closers.push(() => redis!.quit().catch(() => redis!.disconnect()));
     }
-    const bus: EventBus = redis ? createRedisBus(redis) : createMemoryBus();
+    const bus: EventBus = redis ? createRedisBus(redis, config.REDIS_KEY_PREFIX) : createMemoryBus();
     closers.unshift(() => bus.close());
+
+    // Listening first: with PORT=0 the real port is needed for PUBLIC_BASE_URL's default (the
+    // CallbackUrl). Nothing answers until the app is attached below, a few milliseconds later.
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, resolve);
+    });
+    closers.push(() => new Promise((resolve) => server.close(resolve)));
+    const port = (server.address() as AddressInfo).port;
+    const publicBaseUrl = config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? `http://localhost:${port}`;
 
     const { provider, sandbox } = await connectProvider(config, log);
     if (sandbox) closers.push(() => sandbox.close());
@@ -64,7 +76,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const guard = createStartGuard(
       authStatus,
       { perUser: config.START_LIMIT_PER_USER, perIp: config.START_LIMIT_PER_IP, perIdNumber: config.START_LIMIT_PER_ID_NUMBER, windowSeconds: config.START_LIMIT_WINDOW_SECONDS },
-      redis,
+      redis && { client: redis, prefix: config.REDIS_KEY_PREFIX },
     );
     const results = new VerificationResultService(
       db,
@@ -90,7 +102,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       guard,
       {
         mode: provider.mode,
-        publicBaseUrl: config.publicBaseUrl,
+        publicBaseUrl,
         returnUrlOrigins: config.RETURN_URL_ORIGINS,
         ttlMinutes: config.VERIFICATION_TTL_MINUTES,
         maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS,
@@ -102,6 +114,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
 
     const metrics = createMetrics();
     const http = await createHttpServer(
+      server,
       {
         production: config.NODE_ENV === 'production',
         corsOrigins: config.CORS_ORIGINS,
@@ -133,11 +146,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       if (outcome.expired) metrics.reconciled.inc({ outcome: 'expired' }, outcome.expired);
     }, log);
 
-    await new Promise<void>((resolve, reject) => {
-      http.server.once('error', reject);
-      http.server.listen(config.PORT, config.HOST, resolve);
-    });
-    const port = (http.server.address() as AddressInfo).port;
     log.info({ port, database: database.kind, pubsub: bus.kind, provider: provider.mode }, 'realname listening');
 
     let closing: Promise<void> | undefined;

@@ -21,6 +21,8 @@ const schema = z
     DATA_DIR: z.string().default('./data'),
     DATABASE_URL: optional.pipe(z.url().optional()),
     REDIS_URL: optional.pipe(z.url().optional()),
+    /** Namespaces every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+    REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]*$/).default('realname:'),
 
     AUTH_JWT_SECRET: optional.pipe(z.string().min(32).optional()),
     AUTH_JWKS_URL: optional.pipe(z.url().optional()),
@@ -92,7 +94,7 @@ function providerOf(env: { PROVIDER?: 'aliyun' | 'sandbox'; ALIYUN_ACCESS_KEY_ID
 }
 
 export type Env = z.infer<typeof schema>;
-export type Config = Readonly<Env & { provider: 'aliyun' | 'sandbox'; publicBaseUrl: string }>;
+export type Config = Readonly<Env & { provider: 'aliyun' | 'sandbox' }>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -111,6 +113,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     ...value,
     provider: providerOf(value),
-    publicBaseUrl: (value.PUBLIC_BASE_URL ?? `http://localhost:${value.PORT}`).replace(/\/$/, ''),
   });
 }

@@ -33,13 +33,16 @@ const MIGRATION_LOCK = 7_251_443;
 export async function openPostgres(url: string, { max = 10 } = {}): Promise<DatabaseHandle> {
   const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 10 });
   const db = drizzlePostgres({ client, schema }) as unknown as Database;
-  const reserved = await client.reserve();
+  // One connection, so the advisory lock and the migration share a session.
+  const migrator = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
-    await reserved`select pg_advisory_lock(${MIGRATION_LOCK})`;
-    await migratePostgres(drizzlePostgres({ client: reserved }), { migrationsFolder });
+    await migrator`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await migratePostgres(drizzlePostgres({ client: migrator }), { migrationsFolder });
+  } catch (error) {
+    await client.end({ timeout: 1 });
+    throw error;
   } finally {
-    await reserved`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
-    reserved.release();
+    await migrator.end({ timeout: 5 });
   }
   return {
     db,

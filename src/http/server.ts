@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -42,10 +42,10 @@ export interface HttpServer {
   stop(): Promise<void>;
 }
 
-export async function createHttpServer(options: HttpOptions, deps: HttpDeps): Promise<HttpServer> {
+/** Serves on `server`, which may already be listening (the port decides PUBLIC_BASE_URL's default). */
+export async function createHttpServer(server: Server, options: HttpOptions, deps: HttpDeps): Promise<HttpServer> {
   const { log } = deps;
   const app = express();
-  const server = createServer(app);
   // X-Forwarded-For is believed only when it comes from a listed proxy.
   app.set('trust proxy', options.trustedProxies.length ? [...options.trustedProxies] : false);
   app.disable('x-powered-by');
@@ -127,6 +127,7 @@ export async function createHttpServer(options: HttpOptions, deps: HttpDeps): Pr
     res.status(status).json({ errors: [{ message: status === 413 ? '请求体过大' : '请求无效', extensions: { code } }] });
   });
 
+  server.on('request', app);
   return {
     server,
     stop: () => apollo.stop(),

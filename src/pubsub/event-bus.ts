@@ -28,14 +28,14 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-function busOver(engine: PubSubEngine, kind: EventBus['kind'], extra: Pick<EventBus, 'ping' | 'close'>): EventBus {
+function busOver(engine: PubSubEngine, kind: EventBus['kind'], extra: Pick<EventBus, 'ping' | 'close'>, prefix = ''): EventBus {
   return {
     kind,
-    publish: (topic, key, payload) => engine.publish(channelOf(topic, key), payload),
+    publish: (topic, key, payload) => engine.publish(prefix + channelOf(topic, key), payload),
     async listen(topic, key, onMessage) {
       // Awaited before anyone may unsubscribe: graphql-redis-subscriptions leaks the channel when
       // unsubscribe() races a SUBSCRIBE that Redis has not acknowledged yet.
-      const id = await engine.subscribe(channelOf(topic, key), onMessage, {});
+      const id = await engine.subscribe(prefix + channelOf(topic, key), onMessage, {});
       let live = true;
       return () => {
         if (live) engine.unsubscribe(id);
@@ -51,7 +51,7 @@ export function createMemoryBus(): EventBus {
 }
 
 /** Publishes on the shared client; subscribes on a duplicate, since a subscribed connection can do nothing else. */
-export function createRedisBus(redis: Redis): EventBus {
+export function createRedisBus(redis: Redis, prefix: string): EventBus {
   const subscriber = redis.duplicate();
   subscriber.on('error', () => {}); // reconnects on its own; the shared client's listener logs outages
   const engine = new RedisPubSub({ publisher: redis, subscriber });
@@ -62,5 +62,5 @@ export function createRedisBus(redis: Redis): EventBus {
     close: async () => {
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
-  });
+  }, prefix);
 }

@@ -22,7 +22,7 @@ export const identityRepository = {
 
   /** One row per user: re-verifying after expiry replaces the old binding. */
   async upsert(db: Executor, row: NewIdentity) {
-    const { userId, ...changes } = row;
+    const { userId: _key, ...changes } = row;
     await db.insert(identities).values(row).onConflictDoUpdate({ target: identities.userId, set: changes });
   },
 

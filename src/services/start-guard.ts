@@ -18,11 +18,11 @@ export interface StartLimits {
  * replica; if Redis fails, each replica falls back to its own in-process budget rather than
  * refusing everyone or letting everyone through.
  */
-export function createStartGuard(authStatus: AuthStatusService, limits: StartLimits, redis?: Redis): StartGuard {
+export function createStartGuard(authStatus: AuthStatusService, limits: StartLimits, redis?: { client: Redis; prefix: string }): StartGuard {
   const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
-    const options = { keyPrefix: `rl:start:${keyPrefix}`, points, duration: limits.windowSeconds };
+    const options = { keyPrefix: `${redis?.prefix ?? ''}rl:start:${keyPrefix}`, points, duration: limits.windowSeconds };
     if (!redis) return new RateLimiterMemory(options);
-    return new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
+    return new RateLimiterRedis({ ...options, storeClient: redis.client, insuranceLimiter: new RateLimiterMemory(options) });
   };
   const budgets = [
     { limiter: limiter('user', limits.perUser), key: (userId: string) => userId },
