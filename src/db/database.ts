@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -23,9 +23,16 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-// Resolved from this file, not from the working directory or dist/, so `npm start`, the built
-// image and tests all find the same migrations.
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+// Resolved from the package root (the nearest package.json above this file), not from the working
+// directory or dist/, so `npm start`, the built image and tests all find the same migrations.
+export const migrationsFolder = join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'drizzle');
+
+function packageRoot(dir: string): string {
+  if (existsSync(join(dir, 'package.json'))) return dir;
+  const parent = dirname(dir);
+  if (parent === dir) throw new Error('package.json not found above the database module');
+  return packageRoot(parent);
+}
 
 /** Serialises migrations when several replicas start at once. */
 const MIGRATION_LOCK = 7_251_443;
