@@ -38,16 +38,6 @@ export function renderNotFoundPage(): string {
   return layout('未找到', '<h1>未找到该认证</h1>');
 }
 
-/** First character of the name and the ID number's first 6 and last 4, as the service masks them. */
-export function maskName(name: string): string {
-  const [first = ''] = [...name];
-  return first + '*'.repeat(Math.max([...name].length - 1, 1));
-}
-
-export function maskCertNo(certNo: string): string {
-  return certNo.length < 10 ? '*'.repeat(certNo.length) : certNo.slice(0, 6) + '*'.repeat(certNo.length - 10) + certNo.slice(-4);
-}
-
 function layout(title: string, body: string): string {
   return `<!doctype html>
 <html lang="zh-CN">

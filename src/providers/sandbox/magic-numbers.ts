@@ -1,3 +1,5 @@
+import { checkDigit } from '../../domain/id-card.js';
+
 /**
  * ID numbers the sandbox answers in a documented, non-passing way. All are checksum-valid
  * (GB 11643) with birth dates in the past and area code 110101, so the service's own validation
@@ -24,15 +26,6 @@ export const SANDBOX_MAGIC_NUMBERS = {
   FACE_MISMATCH: '110101199001010058',
   LIVENESS_RISK: '110101199001010066',
 } as const;
-
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const CHECK_DIGITS = '10X98765432';
-
-/** GB 11643 check digit of the first 17 digits. */
-export function checkDigit(first17: string): string {
-  const sum = [...first17].reduce((total, digit, index) => total + Number(digit) * WEIGHTS[index], 0);
-  return CHECK_DIGITS[sum % 11];
-}
 
 /** The sandbox's own, deliberately small check: 18 characters and a correct check digit. */
 export function hasValidCheckDigit(idCardNumber: string): boolean {

@@ -3,8 +3,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  maskCertNo,
-  maskName,
   renderCertifyPage,
   renderDonePage,
   renderGonePage,
@@ -12,6 +10,7 @@ import {
 } from './certify-page.js';
 import { CLOUDAUTH_ACTIONS, completeSession, isHttpUrl, type CertifySession } from './cloudauth.actions.js';
 import { FaultPlan, type SandboxFault } from './faults.js';
+import { maskIdCardNumber, maskName } from '../../domain/masking.js';
 import { verifySignature, type SignedRequest } from './signature.js';
 
 export type { SandboxFault } from './faults.js';
@@ -141,7 +140,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           certifyId,
           outerOrderNo: session.outerOrderNo,
           maskedName: maskName(session.certName),
-          maskedCertNo: maskCertNo(session.certNo),
+          maskedCertNo: maskIdCardNumber(session.certNo),
         }),
       );
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SUBCODE_REASONS, describeRejection, isRejection, subCodeReason } from '../../../src/providers/aliyun/subcodes.js';
+import { describeRejection, isRejection } from '../../../src/providers/aliyun/subcodes.js';
 
 describe('describeRejection', () => {
   it.each([
@@ -12,17 +12,5 @@ describe('describeRejection', () => {
 
   it('does not treat outages or pending codes as rejections', () => {
     for (const code of ['200', '403', '424', '500', 'SignatureDoesNotMatch']) expect(isRejection(code)).toBe(false);
-  });
-});
-
-describe('SUBCODE_REASONS', () => {
-  it('names every documented SubCode', () => {
-    expect(Object.keys(SUBCODE_REASONS).sort()).toEqual(['200', '201', '202', '203', '204', '205', '206', '207', '209']);
-    expect(SUBCODE_REASONS['204']?.code).toBe('FACE_MISMATCH');
-    expect(SUBCODE_REASONS['205']?.code).toBe('LIVENESS_RISK');
-  });
-
-  it('falls back for an undocumented SubCode', () => {
-    expect(subCodeReason('208').code).toBe('UNKNOWN');
   });
 });
