@@ -55,8 +55,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     closers.unshift(() => bus.close());
 
     // Listening first: with PORT=0 the real port is needed for PUBLIC_BASE_URL's default (the
-    // CallbackUrl). Nothing answers until the app is attached below, a few milliseconds later.
-    const server = createServer();
+    // CallbackUrl). Until the app is attached below, every request is told to come back.
+    const server = createServer((_req, res) => res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"status":"starting"}'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, resolve);
@@ -201,7 +201,7 @@ async function connectProvider(config: Config, log: Logger): Promise<{ provider:
     accessKeyId: config.SANDBOX_ACCESS_KEY_ID,
     accessKeySecret: config.SANDBOX_ACCESS_KEY_SECRET,
     sceneId: config.SANDBOX_SCENE_ID,
-    endpoints: [config.SANDBOX_URL ?? sandbox!.url],
+    endpoints: [config.SANDBOX_URL ?? sandbox!.url, ...(config.SANDBOX_FAILOVER_URL ? [config.SANDBOX_FAILOVER_URL] : [])],
   });
   return { provider, sandbox };
 }

@@ -70,6 +70,7 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     hideSchemaDetailsFromClientErrors: options.production,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    stopOnTerminationSignals: false, // main.ts owns shutdown: Apollo's handler would re-raise the signal
     validationRules: validationRules({ introspection: !options.production }),
     parseOptions,
     formatError: (formatted, error) => formatError(log, formatted, error),
@@ -127,6 +128,7 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     res.status(status).json({ errors: [{ message: status === 413 ? '请求体过大' : '请求无效', extensions: { code } }] });
   });
 
+  server.removeAllListeners('request');
   server.on('request', app);
   return {
     server,

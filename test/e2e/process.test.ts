@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+/** `npm start` as a new user runs it: nothing configured but a free port and a data directory. */
+function startService(dataDir: string, port: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), SANDBOX_PORT: String(port + 1), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 45_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error('service exited before it was healthy');
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return res;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('service did not become healthy');
+}
+
+describe('the service process', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves /healthz and /readyz with nothing configured, then stops gracefully on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'realname-process-'));
+    dirs.push(dataDir);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const service = startService(dataDir, port);
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      expect(await (await waitForHealth(url, service.child)).json()).toEqual({ status: 'ok' });
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+
+      // An open graphql-ws socket must not hold the process up: it is closed on the way out.
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+      await closed;
+      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+      expect(service.output()).toContain('secrets.json');
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('refuses to start in production without its keys, naming each variable', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(78);
+    for (const name of ['AUTH_JWT_SECRET', 'REALNAME_MASTER_KEY', 'REALNAME_INDEX_KEY', 'PUBLIC_BASE_URL', 'PROVIDER']) {
+      expect(stderr).toContain(name);
+    }
+  }, 30_000);
+});
