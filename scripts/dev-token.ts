@@ -1,0 +1,16 @@
+// Prints a bearer token for trying the API locally: `npm run token -- user-1` or `npm run token -- letter-backend --service`.
+// Signs with AUTH_JWT_SECRET, or the development secret that `npm start` wrote to DATA_DIR/secrets.json.
+import { SignJWT } from 'jose';
+import { loadConfig } from '../src/config.js';
+import { loadOrCreateSecrets } from '../src/embedded-secrets.js';
+
+const [subject = 'user-1', flag] = process.argv.slice(2);
+const config = loadConfig();
+const secret = config.AUTH_JWT_SECRET ?? loadOrCreateSecrets(config.DATA_DIR).secrets.jwtSecret;
+const token = await new SignJWT(flag === '--service' ? { scope: 'realname:service' } : {})
+  .setProtectedHeader({ alg: 'HS256' })
+  .setSubject(subject)
+  .setIssuedAt()
+  .setExpirationTime('12h')
+  .sign(new TextEncoder().encode(secret));
+console.log(token);
