@@ -37,6 +37,16 @@ CREATE TABLE "identities" (
 	"expires_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "pending_audit_events" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"at" timestamp with time zone NOT NULL,
+	"actor" text NOT NULL,
+	"action" text NOT NULL,
+	"subject_user_id" text,
+	"verification_id" uuid,
+	"detail" jsonb NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "user_keys" (
 	"user_id" text PRIMARY KEY NOT NULL,
 	"key_version" integer NOT NULL,

@@ -9,6 +9,7 @@ import { openPglite, openPostgres, type DatabaseHandle } from './db/database.js'
 import { loadOrCreateSecrets } from './embedded-secrets.js';
 import { buildRealnameSchema } from './graphql/schema.js';
 import { createAuthenticator } from './http/auth.js';
+import { rememberVerifiedTokens } from './http/verified-tokens.js';
 import { createMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
@@ -16,8 +17,13 @@ import { createAliyunProvider } from './providers/aliyun/aliyun.provider.js';
 import type { FaceVerifyProvider } from './providers/provider.js';
 import { startSandbox, type Sandbox } from './providers/sandbox/sandbox.server.js';
 import { createMemoryBus, createRedisBus, type EventBus } from './pubsub/event-bus.js';
+import type { GateFacts } from './repositories/gate.repository.js';
+import { AccessLog } from './services/access-log.js';
 import { AuthStatusService } from './services/auth-status.service.js';
+import { GateCache } from './services/gate-cache.js';
 import { createStartGuard } from './services/start-guard.js';
+import { PersonalDataService } from './services/personal-data.service.js';
+import { PURGE_INTERVAL_MS, RetentionService } from './services/retention.service.js';
 import { PersonalDataVault } from './services/vault.js';
 import { VerificationResultService } from './services/verification-result.service.js';
 import { VerificationWatch } from './services/verification-watch.js';
@@ -47,11 +53,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
 
     let redis: Redis | undefined;
     if (config.REDIS_URL) {
-      redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
+      // No offline queue: while Redis is away, limits fall back and publishes fail at once (the
+      // database holds the truth) instead of every request waiting out reconnect attempts.
+      redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000, enableOfflineQueue: false });
       redis.on('error', (err) => log.warn({ err: { type: err.name, code: (err as { code?: string }).code } }, 'redis error'));
       closers.push(() => redis!.quit().catch(() => redis!.disconnect()));
     }
-    const bus: EventBus = redis ? createRedisBus(redis, config.REDIS_KEY_PREFIX) : createMemoryBus();
+    const bus: EventBus = redis ? await createRedisBus(redis, config.REDIS_KEY_PREFIX) : createMemoryBus();
     closers.unshift(() => bus.close());
 
     // Listening first: with PORT=0 the real port is needed for PUBLIC_BASE_URL's default (the
@@ -72,7 +80,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const blindIndex = new BlindIndex(config.REALNAME_INDEX_KEY ?? secrets!.indexKey);
     const db = database.db;
     const vault = new PersonalDataVault(db, keyring, clock);
-    const authStatus = new AuthStatusService(db, { failures: config.LOCKOUT_FAILURES, windowSeconds: config.LOCKOUT_WINDOW_SECONDS }, clock);
+    const gateCache = new GateCache<GateFacts>(config.GATE_CACHE_ENTRIES, clock);
+    // Every transition announces `userStatus`, on every replica: a cached gate answer goes at once.
+    const unlistenGate = await bus.listen('userStatus', undefined, ({ userId }) => gateCache.invalidate(userId));
+    // Notices published while the broker was away are lost: forget everything instead.
+    const unlistenGateReconnect = bus.onReconnect(() => gateCache.clear());
+    closers.unshift(async () => {
+      unlistenGate();
+      unlistenGateReconnect();
+    });
+    const authStatus = new AuthStatusService(db, { failures: config.LOCKOUT_FAILURES, windowSeconds: config.LOCKOUT_WINDOW_SECONDS }, clock, gateCache);
     const guard = createStartGuard(
       authStatus,
       { perUser: config.START_LIMIT_PER_USER, perIp: config.START_LIMIT_PER_IP, perIdNumber: config.START_LIMIT_PER_ID_NUMBER, windowSeconds: config.START_LIMIT_WINDOW_SECONDS },
@@ -110,7 +127,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       clock,
       log,
     );
-    const services = { verifications, results, authStatus, watch: new VerificationWatch(db, bus), vault };
+    const services = {
+      verifications,
+      results,
+      authStatus,
+      watch: new VerificationWatch(db, bus),
+      vault,
+      personalData: new PersonalDataService(db, vault, bus, clock, log),
+      accessLog: new AccessLog(db, clock),
+      retention: new RetentionService(db, { failedRetentionDays: config.FAILED_RETENTION_DAYS }, clock),
+    };
 
     const metrics = createMetrics();
     const http = await createHttpServer(
@@ -125,12 +151,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         schema: await buildRealnameSchema(),
         services,
         db,
-        authenticate: createAuthenticator({
-          secret: config.AUTH_JWT_SECRET ?? (config.AUTH_JWKS_URL ? undefined : secrets!.jwtSecret),
-          jwksUrl: config.AUTH_JWKS_URL,
-          issuer: config.AUTH_ISSUER,
-          audience: config.AUTH_AUDIENCE,
-        }),
+        authenticate: rememberVerifiedTokens(
+          createAuthenticator({
+            secret: config.AUTH_JWT_SECRET ?? (config.AUTH_JWKS_URL ? undefined : secrets!.jwtSecret),
+            jwksUrl: config.AUTH_JWKS_URL,
+            issuer: config.AUTH_ISSUER,
+            audience: config.AUTH_AUDIENCE,
+          }),
+        ),
         ready: async () => {
           await Promise.all([database.ping(), bus.ping()]);
           return true;
@@ -140,6 +168,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       },
     );
 
+    const auditSealer = every(1000, async () => {
+      await services.accessLog.seal();
+    }, log);
+    const retention = every(PURGE_INTERVAL_MS, async () => {
+      await services.retention.purge();
+    }, log);
     const reconciler = every(config.RECONCILE_INTERVAL_SECONDS * 1000, async () => {
       const outcome = await results.reconcile();
       if (outcome.settled) metrics.reconciled.inc({ outcome: 'settled' }, outcome.settled);
@@ -161,8 +195,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       /** Graceful: stop the reconciler, drain HTTP and sockets, then close pools. */
       close: () =>
         (closing ??= (async () => {
-          await reconciler.stop();
+          await Promise.all([reconciler.stop(), retention.stop(), auditSealer.stop()]);
           await http.stop();
+          // Reads answered while draining queued their audit events: chain them before the pool goes.
+          await services.accessLog.seal().catch((error: Error) => log.error({ err: { type: error.name } }, 'audit seal at shutdown failed'));
           for (const close of closers) await close().catch(() => {});
         })()),
     };
@@ -173,7 +209,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
 }
 
 function embeddedSecrets(config: Config, log: Logger) {
-  if (config.AUTH_JWT_SECRET && config.REALNAME_MASTER_KEY && config.REALNAME_INDEX_KEY) return undefined;
+  if ((config.AUTH_JWT_SECRET || config.AUTH_JWKS_URL) && config.REALNAME_MASTER_KEY && config.REALNAME_INDEX_KEY) return undefined;
   const { secrets, created } = loadOrCreateSecrets(config.DATA_DIR);
   log.warn({ dataDir: config.DATA_DIR, created }, 'using keys from DATA_DIR/secrets.json: set AUTH_JWT_SECRET, REALNAME_MASTER_KEY and REALNAME_INDEX_KEY in production');
   return secrets;

@@ -41,6 +41,7 @@ const schema = z
 
     SANDBOX_PORT: int(4001),
     SANDBOX_URL: optional.pipe(z.url().optional()),
+    SANDBOX_FAILOVER_URL: optional.pipe(z.url().optional()),
     SANDBOX_ACCESS_KEY_ID: z.string().default('sandbox-access-key-id'),
     SANDBOX_ACCESS_KEY_SECRET: z.string().default('sandbox-access-key-secret'),
     SANDBOX_SCENE_ID: z.string().regex(/^\d+$/).default('1000000001'),
@@ -59,12 +60,13 @@ const schema = z
 
     IDENTITY_MAX_ACCOUNTS: int(1, 1),
     IDENTITY_VALIDITY_DAYS: int(365, 1),
+    /** Users whose gate facts each replica keeps in memory (0 turns the cache off). */
+    GATE_CACHE_ENTRIES: int(50_000),
     VERIFICATION_TTL_MINUTES: int(30, 1),
     RECONCILE_INTERVAL_SECONDS: int(60, 1),
     RECONCILE_AFTER_SECONDS: int(180, 0),
     FACE_IMAGE_RETENTION_DAYS: int(0),
     FAILED_RETENTION_DAYS: int(90, 1),
-    AUDIT_RETENTION_DAYS: int(365, 183),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';

@@ -9,6 +9,8 @@ export type { Logger };
 const redact = [
   'realName',
   'idCardNumber',
+  'idNumber',
+  'imageBase64',
   'name',
   'certName',
   'certNo',
@@ -19,6 +21,8 @@ const redact = [
   'callbackToken',
   '*.realName',
   '*.idCardNumber',
+  '*.idNumber',
+  '*.imageBase64',
   '*.name',
   '*.certName',
   '*.certNo',

@@ -126,3 +126,17 @@ export const auditEvents = pgTable(
   },
   (t) => [index('audit_events_user_idx').on(t.subjectUserId)],
 );
+
+/**
+ * Service reads (`data.accessed`) queue here with one plain insert, off the chain's lock, and are
+ * moved into `audit_events` in batches: the letter gate never waits for the chain. No PII.
+ */
+export const pendingAuditEvents = pgTable('pending_audit_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  at: at('at').notNull(),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  subjectUserId: text('subject_user_id'),
+  verificationId: uuid('verification_id'),
+  detail: jsonb('detail').$type<Record<string, string | number | boolean | null>>().notNull(),
+});

@@ -10,6 +10,8 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   LOCKED = 'LOCKED',
   PROVIDER_UNAVAILABLE = 'PROVIDER_UNAVAILABLE',
+  /** Our own database or broker is unreachable: nothing was changed, try again shortly. */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   BAD_USER_INPUT = 'BAD_USER_INPUT',
 }
 
@@ -24,6 +26,7 @@ const messages: Record<ErrorCode, string> = {
   RATE_LIMITED: '操作过于频繁,请稍后再试',
   LOCKED: '认证失败次数过多,账号已暂时锁定',
   PROVIDER_UNAVAILABLE: '认证服务暂时不可用,请稍后再试',
+  SERVICE_UNAVAILABLE: '服务暂时不可用,请稍后再试',
   BAD_USER_INPUT: '输入有误,请检查后重试',
 };
 

@@ -4,7 +4,9 @@ import { maskIdCardNumber, maskName } from '../domain/masking.js';
 import type { Actor } from '../http/auth.js';
 import type { Database } from '../db/database.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import type { AccessLog } from '../services/access-log.js';
 import type { AuthStatusService } from '../services/auth-status.service.js';
+import type { PersonalDataService } from '../services/personal-data.service.js';
 import type { PersonalDataVault } from '../services/vault.js';
 import type { VerificationResultService } from '../services/verification-result.service.js';
 import type { RequestMeta, VerificationService } from '../services/verification.service.js';
@@ -16,6 +18,8 @@ export interface Services {
   authStatus: AuthStatusService;
   watch: VerificationWatch;
   vault: PersonalDataVault;
+  personalData: PersonalDataService;
+  accessLog: AccessLog;
 }
 
 export interface Masked {
@@ -48,7 +52,17 @@ export function createContext(
   auth: { actor: Actor | null; authError: DomainError | null },
   meta: RequestMeta,
 ): GraphQLContext {
-  return { requestId, ...auth, meta, services, loaders: createLoaders(db, services.vault) };
+  // Built on first use: the letter gate and idle subscriptions never need them.
+  let loaders: ReturnType<typeof createLoaders> | undefined;
+  return {
+    requestId,
+    ...auth,
+    meta,
+    services,
+    get loaders() {
+      return (loaders ??= createLoaders(db, services.vault));
+    },
+  };
 }
 
 /** Per request, so nothing cached outlives it or crosses users. */

@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 
@@ -21,6 +22,7 @@ function extensionsOf(error: DomainError): Record<string, unknown> {
     case ErrorCode.IDENTITY_ALREADY_BOUND:
     case ErrorCode.ALREADY_VERIFIED:
     case ErrorCode.PROVIDER_UNAVAILABLE:
+    case ErrorCode.SERVICE_UNAVAILABLE:
     case ErrorCode.BAD_USER_INPUT:
       return { code: error.code };
     default: {
@@ -39,6 +41,11 @@ export function formatError(log: Logger, formatted: GraphQLFormattedError, error
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const location = { path: formatted.path, locations: formatted.locations };
   if (original instanceof DomainError) return { message: original.message, ...location, extensions: extensionsOf(original) };
+  if (isDatabaseUnavailable(original)) {
+    log.warn({ err: safeError(original), requestId, path: formatted.path }, 'database unavailable');
+    const unavailable = new DomainError(ErrorCode.SERVICE_UNAVAILABLE);
+    return { message: unavailable.message, ...location, extensions: extensionsOf(unavailable) };
+  }
   const code = formatted.extensions?.code;
   if (original instanceof GraphQLError && typeof code === 'string' && GRAPHQL_CODES.has(code)) {
     return { message: redactValues(formatted.message), locations: formatted.locations, extensions: { code } };
@@ -51,10 +58,11 @@ export function formatError(log: Logger, formatted: GraphQLFormattedError, error
   return { message: INTERNAL.message, ...location, extensions: { code: INTERNAL.code, requestId } };
 }
 
-/** Name and stack only: driver and provider messages may quote parameters. */
+/** Name and stack frames only: driver and provider messages may quote parameters, over several lines. */
 function safeError(error: unknown) {
   if (!(error instanceof Error)) return { type: typeof error };
-  return { type: error.name, code: (error as { code?: unknown }).code, stack: error.stack?.split('\n').slice(1, 6).join('\n') };
+  const frames = error.stack?.split('\n').filter((line) => line.startsWith('    at ')).slice(0, 5);
+  return { type: error.name, code: (error as { code?: unknown }).code, stack: frames?.join('\n') };
 }
 
 /**
@@ -63,4 +71,10 @@ function safeError(error: unknown) {
  */
 export function redactValues(message: string): string {
   return message.replace(/\d{6,}[\dXx]*/g, '***').replace(/[\p{Script=Han}·]+/gu, '***');
+}
+
+/** What Apollo's `hideSchemaDetailsFromClientErrors` does on HTTP, for graphql-ws in production. */
+export function withoutSuggestions(error: GraphQLError): GraphQLError {
+  const message = error.message.replace(/ ?Did you mean(.+?)\?$/, '');
+  return message === error.message ? error : new GraphQLError(message, { nodes: error.nodes, extensions: error.extensions });
 }

@@ -18,8 +18,11 @@ import {
 @Resolver(() => Verification)
 export class VerificationResolver {
   @Query(() => Verification, { nullable: true, description: 'Owner or service only; anyone else reads null' })
-  verification(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.verifications.get(requireActor(ctx), id);
+  async verification(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    const actor = requireActor(ctx);
+    const row = await ctx.services.verifications.get(actor, id);
+    if (row) await ctx.services.accessLog.serviceRead(actor, row.userId, 'verification', row.id);
+    return row;
   }
 
   @Mutation(() => Verification)
@@ -70,15 +73,18 @@ export class VerificationResolver {
 @Resolver(() => UserAuthStatus)
 export class UserAuthStatusResolver {
   @Query(() => UserAuthStatus, { description: 'userId only for service callers; end users read their own' })
-  userAuthStatus(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext) {
-    const subject = ctx.services.authStatus.resolveSubject(requireActor(ctx), userId);
-    return ctx.services.authStatus.statusOf(subject);
+  async userAuthStatus(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext) {
+    const actor = requireActor(ctx);
+    const subject = ctx.services.authStatus.resolveSubject(actor, userId);
+    const [state] = await Promise.all([ctx.services.authStatus.statusOf(subject), ctx.services.accessLog.serviceRead(actor, subject, 'userAuthStatus')]);
+    return state;
   }
 
   @Mutation(() => IdentityCheck, { description: 'The gate before each letter: passed only for a valid verified identity' })
   async verifyIdentity(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext): Promise<IdentityCheck> {
-    const subject = ctx.services.authStatus.resolveSubject(requireActor(ctx), userId);
-    const state = await ctx.services.authStatus.statusOf(subject);
+    const actor = requireActor(ctx);
+    const subject = ctx.services.authStatus.resolveSubject(actor, userId);
+    const [state] = await Promise.all([ctx.services.authStatus.statusOf(subject), ctx.services.accessLog.serviceRead(actor, subject, 'verifyIdentity')]);
     return { passed: state.isValid, reason: state.isValid ? null : state.status, expiresAt: state.expiresAt };
   }
 

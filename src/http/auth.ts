@@ -18,7 +18,10 @@ export interface AuthOptions {
 export type Authenticator = (authorization: string | undefined) => Promise<Actor>;
 
 export function createAuthenticator(options: AuthOptions): Authenticator {
-  const secret = options.secret ? new TextEncoder().encode(options.secret) : undefined;
+  // Imported once: given raw bytes, jose imports the key again on every verification.
+  const secret = options.secret
+    ? crypto.subtle.importKey('raw', new TextEncoder().encode(options.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+    : undefined;
   const jwks: JWTVerifyGetKey | undefined = options.jwksUrl
     ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
     : undefined;
@@ -28,7 +31,7 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   async function verify(token: string): Promise<JWTPayload> {
     // Each key kind accepts only its own algorithms, so `alg: none` and HS/RS confusion are refused.
     const { alg } = decodeProtectedHeader(token);
-    if (alg === 'HS256' && secret) return (await jwtVerify(token, secret, { ...claims, algorithms: ['HS256'] })).payload;
+    if (alg === 'HS256' && secret) return (await jwtVerify(token, await secret, { ...claims, algorithms: ['HS256'] })).payload;
     if (jwks) return (await jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256'] })).payload;
     throw new errors.JOSEAlgNotAllowed(`unexpected alg`);
   }

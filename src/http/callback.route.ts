@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 import { ProviderError } from '../providers/provider.js';
 import { CallbackRefused, type VerificationResultService } from '../services/verification-result.service.js';
@@ -31,6 +32,11 @@ export function callbackRoute(results: VerificationResultService, log: Logger): 
         // The reconciler will ask again; a 5xx also lets Aliyun retry its callback.
         log.warn({ providerCode: error.providerCode }, 'callback: provider unavailable');
         res.status(503).json({ error: 'PROVIDER_UNAVAILABLE' });
+        return;
+      }
+      if (isDatabaseUnavailable(error)) {
+        log.warn('callback: database unavailable');
+        res.status(503).json({ error: 'SERVICE_UNAVAILABLE' });
         return;
       }
       log.error({ err: { type: (error as Error).name } }, 'callback failed');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -11,7 +11,7 @@ import type { Database } from '../db/database.js';
 import { DomainError } from '../domain/errors.js';
 import { createContext, type GraphQLContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
-import { parseOptions, validationRules } from '../graphql/limits.js';
+import { NoSubscriptionOverHttpRule, parseOptions, validationRules } from '../graphql/limits.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from './auth.js';
 import { callbackRoute } from './callback.route.js';
@@ -62,7 +62,10 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   const contextFor = async (authorization: string | undefined, meta: { clientIp?: string; userAgent?: string }) =>
     createContext(deps.services, deps.db, randomUUID(), await authenticate(authorization), meta);
 
-  const ws = attachGraphQLWebSocket(server, { schema: deps.schema, introspection: !options.production, authenticate: deps.authenticate, contextFor, log, metrics: deps.metrics });
+  // The upgrade request never passes through express: lend it express's request prototype so that
+  // `req.ip` applies the same `trust proxy` rule to X-Forwarded-For.
+  const requestMeta = (req: IncomingMessage) => clientMeta(Object.create(app.request, { headers: { value: req.headers }, socket: { value: req.socket } }) as Request);
+  const ws = attachGraphQLWebSocket(server, { schema: deps.schema, introspection: !options.production, maxPayloadBytes: options.bodyLimitBytes, authenticate: deps.authenticate, contextFor, requestMeta, log, metrics: deps.metrics });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: deps.schema,
@@ -71,7 +74,7 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     stopOnTerminationSignals: false, // main.ts owns shutdown: Apollo's handler would re-raise the signal
-    validationRules: validationRules({ introspection: !options.production }),
+    validationRules: [...validationRules({ introspection: !options.production }), NoSubscriptionOverHttpRule],
     parseOptions,
     formatError: (formatted, error) => formatError(log, formatted, error),
     plugins: [
@@ -94,6 +97,13 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
 
   const corsPolicy = cors({ origin: [...options.corsOrigins], credentials: false, maxAge: 600 });
   const limit = options.bodyLimitBytes;
+  // body-parser answers 413 only after reading the whole body off the socket: refuse a declared
+  // oversize at once, and close the connection rather than drain it.
+  app.use((req: Request, res: Response, next: (error?: unknown) => void) => {
+    if (Number(req.headers['content-length'] ?? 0) <= limit) return next();
+    res.set('connection', 'close');
+    next(Object.assign(new Error('request entity too large'), { status: 413 }));
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

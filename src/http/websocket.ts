@@ -1,35 +1,37 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, parse, validate, getOperationAST, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DomainError } from '../domain/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { formatError } from '../graphql/errors.js';
+import { formatError, withoutSuggestions } from '../graphql/errors.js';
 import { parseOptions, validationRules } from '../graphql/limits.js';
 import type { Logger } from '../logger.js';
+import type { RequestMeta } from '../services/verification.service.js';
 import type { Actor, Authenticator } from './auth.js';
-import { clientMeta } from './client-meta.js';
 import type { Metrics } from './metrics.js';
 
 interface Options {
   schema: GraphQLSchema;
+  /** Off in production, together with "Did you mean …?" suggestions: both describe the schema. */
   introspection: boolean;
+  maxPayloadBytes: number;
   authenticate: Authenticator;
-  contextFor: (authorization: string | undefined, meta: ReturnType<typeof clientMeta>) => Promise<GraphQLContext>;
+  contextFor: (authorization: string | undefined, meta: RequestMeta) => Promise<GraphQLContext>;
+  /** The client behind the upgrade request, by the same `trust proxy` rule as HTTP. */
+  requestMeta: (request: IncomingMessage) => RequestMeta;
   log: Logger;
   metrics: Metrics;
 }
-
-const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 /**
  * graphql-ws on the HTTP server's `/graphql`. Apollo's plugins and validation rules never see this
  * path, so the same token check, limits and error masking are applied here.
  */
 export function attachGraphQLWebSocket(server: Server, options: Options) {
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_PAYLOAD_BYTES });
-  const rules = validationRules({ introspection: options.introspection });
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: options.maxPayloadBytes });
+  const rules = [...specifiedRules, ...validationRules({ introspection: options.introspection })];
   const expiryTimers = new WeakMap<WebSocket, NodeJS.Timeout>();
 
   const disposable = useServer<{ authorization?: unknown }, { actor: Actor; authorization: string }>(
@@ -41,6 +43,9 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
         if (typeof authorization !== 'string') return false;
         try {
           const actor = await options.authenticate(authorization);
+          // Gone while its token was checked: graphql-ws has already closed it, and would never
+          // call onDisconnect to stop the timer and the count below.
+          if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
           ctx.extra.actor = actor;
           ctx.extra.authorization = authorization;
           // A socket outliving its token is closed; the client reconnects with a fresh one.
@@ -66,14 +71,14 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
         try {
           document = parse(payload.query, parseOptions);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('invalid query')];
+          const message = error instanceof GraphQLError ? error.message : 'invalid query';
+          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
-        const errors = validate(options.schema, document, undefined, { maxErrors: 10 });
-        const limited = errors.length ? errors : validate(options.schema, document, rules, { maxErrors: 10 });
-        if (limited.length) return limited;
+        const errors = validate(options.schema, document, rules, { maxErrors: 10 });
+        if (errors.length) return options.introspection ? errors : errors.map(withoutSuggestions);
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('operation not found')];
-        const contextValue = await options.contextFor(ctx.extra.authorization, clientMeta(ctx.extra.request as IncomingMessage));
+        const contextValue = await options.contextFor(ctx.extra.authorization, options.requestMeta(ctx.extra.request));
         return {
           schema: options.schema,
           document,

@@ -1,9 +1,10 @@
-import { asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { auditEvents } from '../db/schema.js';
+import { auditEvents, pendingAuditEvents } from '../db/schema.js';
 
 export type AuditRow = typeof auditEvents.$inferSelect;
 export type NewAuditRow = typeof auditEvents.$inferInsert;
+export type NewPendingAuditRow = typeof pendingAuditEvents.$inferInsert;
 
 /** Held for the length of an append's transaction, so the chain has one writer at a time. */
 const AUDIT_CHAIN_LOCK = 7_251_444;
@@ -18,8 +19,9 @@ export const auditRepository = {
     return row?.hash;
   },
 
-  async insert(db: Executor, row: NewAuditRow) {
-    await db.insert(auditEvents).values(row);
+  /** Rows get their seq in array order: the caller holds the chain lock, so nothing interleaves. */
+  async insert(db: Executor, rows: NewAuditRow[]) {
+    if (rows.length) await db.insert(auditEvents).values(rows);
   },
 
   async page(db: Executor, afterSeq: number, limit: number) {
@@ -30,8 +32,14 @@ export const auditRepository = {
     return db.select().from(auditEvents).where(eq(auditEvents.subjectUserId, userId)).orderBy(asc(auditEvents.seq));
   },
 
-  async countBefore(db: Executor, before: Date) {
-    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(lt(auditEvents.at, before));
-    return row?.n ?? 0;
+  async enqueue(db: Executor, rows: NewPendingAuditRow[]) {
+    if (rows.length) await db.insert(pendingAuditEvents).values(rows);
+  },
+
+  /** Takes the oldest queued events off the queue; the caller holds the chain lock. */
+  async dequeue(db: Executor, limit: number) {
+    const oldest = db.select({ id: pendingAuditEvents.id }).from(pendingAuditEvents).orderBy(asc(pendingAuditEvents.id)).limit(limit);
+    const rows = await db.delete(pendingAuditEvents).where(inArray(pendingAuditEvents.id, oldest)).returning();
+    return rows.sort((a, b) => a.id - b.id);
   },
 };

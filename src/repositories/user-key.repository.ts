@@ -1,4 +1,4 @@
-import { asc, eq, gt, lt, and } from 'drizzle-orm';
+import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { userKeys } from '../db/schema.js';
 
@@ -29,10 +29,18 @@ export const userKeyRepository = {
       .limit(limit);
   },
 
+  /** False when the key moved or was shredded since it was read. */
   async rewrap(db: Executor, userId: string, fromVersion: number, to: { keyVersion: number; wrappedKey: Buffer; rotatedAt: Date }) {
-    await db
+    const updated = await db
       .update(userKeys)
       .set(to)
-      .where(and(eq(userKeys.userId, userId), eq(userKeys.keyVersion, fromVersion)));
+      .where(and(eq(userKeys.userId, userId), eq(userKeys.keyVersion, fromVersion)))
+      .returning({ userId: userKeys.userId });
+    return updated.length > 0;
+  },
+
+  /** How many data keys each master key version wraps: a version at 0 may leave REALNAME_MASTER_KEY. */
+  async countByVersion(db: Executor) {
+    return db.select({ keyVersion: userKeys.keyVersion, keys: count() }).from(userKeys).groupBy(userKeys.keyVersion).orderBy(userKeys.keyVersion);
   },
 };

@@ -24,19 +24,61 @@ export function hashEvent(prevHash: string, e: Omit<AuditRow, 'seq' | 'hash' | '
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 
+const rowOf = (event: AuditEvent) => ({
+  at: event.at,
+  actor: event.actor,
+  action: event.action,
+  subjectUserId: event.subjectUserId ?? null,
+  verificationId: event.verificationId ?? null,
+  detail: event.detail ?? {},
+});
+
 /** Appends inside the caller's transaction, so an event exists exactly when its change does. */
 export async function appendAudit(tx: Executor, event: AuditEvent): Promise<void> {
+  await appendAuditEvents(tx, [event]);
+}
+
+/** Several events under one acquisition of the chain lock, in the order given. */
+export async function appendAuditEvents(tx: Executor, events: readonly AuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
   await auditRepository.lockChain(tx);
-  const prevHash = (await auditRepository.lastHash(tx)) ?? GENESIS_HASH;
-  const row = {
-    at: event.at,
-    actor: event.actor,
-    action: event.action,
-    subjectUserId: event.subjectUserId ?? null,
-    verificationId: event.verificationId ?? null,
-    detail: event.detail ?? {},
-  };
-  await auditRepository.insert(tx, { ...row, prevHash, hash: hashEvent(prevHash, row) });
+  let prevHash = (await auditRepository.lastHash(tx)) ?? GENESIS_HASH;
+  const rows = events.map((event) => {
+    const row = rowOf(event);
+    const hash = hashEvent(prevHash, row);
+    const chained = { ...row, prevHash, hash };
+    prevHash = hash;
+    return chained;
+  });
+  await auditRepository.insert(tx, rows);
+}
+
+/**
+ * For frequent events that must not wait for the chain's lock (a service reading a user's status
+ * before every letter): a plain insert now, chained by `sealQueuedAudit` moments later.
+ */
+export async function queueAudit(db: Executor, events: readonly AuditEvent[]): Promise<void> {
+  await auditRepository.enqueue(db, events.map(rowOf));
+}
+
+/**
+ * Moves queued events into the chain, a batch per transaction: taking them off the queue and
+ * chaining them commit together, so none is lost or chained twice. The chain lock is taken before
+ * the queue is read, so a sealer running elsewhere finishes first: when this returns, everything
+ * queued before the call is chained. Returns how many this call moved.
+ */
+export async function sealQueuedAudit(db: Database, batchSize = 500): Promise<number> {
+  let sealed = 0;
+  for (;;) {
+    const moved = await db.transaction(async (tx) => {
+      await auditRepository.lockChain(tx);
+      const queued = await auditRepository.dequeue(tx, batchSize);
+      await appendAuditEvents(tx, queued);
+      return queued.length;
+    });
+    sealed += moved;
+    if (moved < batchSize) return sealed;
+  }
 }
 
 export type ChainReport = { ok: true; events: number } | { ok: false; events: number; brokenAt: number; why: string };

@@ -16,13 +16,14 @@ export interface StartLimits {
  * name matches a number): the lockout first, then three budgets — per user, per client IP and per
  * ID number (by its blind index, never the number). With Redis the budgets are shared by every
  * replica; if Redis fails, each replica falls back to its own in-process budget rather than
- * refusing everyone or letting everyone through.
+ * refusing everyone or letting everyone through. While the connection is down that fallback answers
+ * at once, instead of each start waiting out ioredis's reconnect attempts first.
  */
-export function createStartGuard(authStatus: AuthStatusService, limits: StartLimits, redis?: { client: Redis; prefix: string }): StartGuard {
+export function createStartGuard(authStatus: Pick<AuthStatusService, 'lockedUntil'>, limits: StartLimits, redis?: { client: Redis; prefix: string }): StartGuard {
   const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
     const options = { keyPrefix: `${redis?.prefix ?? ''}rl:start:${keyPrefix}`, points, duration: limits.windowSeconds };
     if (!redis) return new RateLimiterMemory(options);
-    return new RateLimiterRedis({ ...options, storeClient: redis.client, insuranceLimiter: new RateLimiterMemory(options) });
+    return new RateLimiterRedis({ ...options, storeClient: redis.client, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(options) });
   };
   const budgets = [
     { limiter: limiter('user', limits.perUser), key: (userId: string) => userId },

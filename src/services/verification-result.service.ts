@@ -28,6 +28,8 @@ export class CallbackRefused extends Error {
 export const hashCallbackToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const DAY_MS = 86_400_000;
+/** Aliyun's CertifyIds are short alphanumerics; anything else (NUL, which PostgreSQL refuses, included) is not one. */
+const CERTIFY_ID = /^[\w-]{1,64}$/;
 
 /**
  * Everything that ends a verification: the provider's callback, a user's poll, the reconciler.
@@ -49,7 +51,7 @@ export class VerificationResultService {
    * the result. Only a matching per-verification token gets us to ask DescribeFaceVerify.
    */
   async handleCallback(certifyId: string | undefined, callbackToken: string | undefined): Promise<VerificationRow> {
-    if (!certifyId || !callbackToken || certifyId.length > 64 || callbackToken.length > 128) throw new CallbackRefused(400);
+    if (!certifyId || !callbackToken || !CERTIFY_ID.test(certifyId) || callbackToken.length > 128) throw new CallbackRefused(400);
     const row = await verificationRepository.byCertifyId(this.db, certifyId);
     const expected = Buffer.from(row?.callbackTokenHash ?? '0'.repeat(64), 'hex');
     const given = Buffer.from(hashCallbackToken(callbackToken), 'hex');
@@ -64,9 +66,7 @@ export class VerificationResultService {
     const outcome = await this.provider.describeFaceVerify(row.certifyId);
     if (outcome.state === 'PENDING') {
       // The provider called back but has no result yet: the user is done, the verdict is not.
-      if (actor === 'provider' && row.status === 'PENDING') {
-        return (await this.apply(row, { to: 'PROCESSING', actor })) ?? row;
-      }
+      if (actor === 'provider' && row.status === 'PENDING') return this.applyOrReread(row, { to: 'PROCESSING', actor });
       return row;
     }
     return this.settle(row, outcome, actor);
@@ -75,7 +75,7 @@ export class VerificationResultService {
   private async settle(row: VerificationRow, outcome: Extract<FaceVerifyOutcome, { state: 'DONE' }>, actor: string) {
     if (!outcome.passed) {
       const failureCode: FailureCode = SUBCODE_FAILURES[outcome.subCode] ?? 'UNKNOWN';
-      return (await this.apply(row, { to: 'FAILED', failureCode, providerSubCode: outcome.subCode, actor })) ?? row;
+      return this.applyOrReread(row, { to: 'FAILED', failureCode, providerSubCode: outcome.subCode, actor });
     }
     const verified: Move = {
       to: 'VERIFIED',
@@ -86,13 +86,19 @@ export class VerificationResultService {
         if (outcome.faceImage) await this.keepFaceImage(tx, moved, outcome.faceImage);
       },
     };
-    try {
-      return (await this.apply(row, verified)) ?? row;
-    } catch (error) {
-      if (!(error instanceof IdentityBound) && !isUniqueViolation(error, 'identities_index_slot_idx')) throw error;
-      // Another account took the last slot for this number first; the unique index decided.
-      const failed: Move = { to: 'FAILED', failureCode: 'IDENTITY_ALREADY_BOUND', providerSubCode: outcome.subCode, actor };
-      return (await this.apply(row, failed)) ?? row;
+    // Concurrent bindings of one number can pick the same free slot; the unique index lets one
+    // through and the others look again. Each lost race means one more slot taken, so this ends.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.applyOrReread(row, verified);
+      } catch (error) {
+        const slotTaken = isUniqueViolation(error, 'identities_index_slot_idx');
+        if (slotTaken && attempt < this.settings.maxAccountsPerIdentity) continue;
+        if (!(error instanceof IdentityBound) && !slotTaken) throw error;
+        // Other accounts took every slot for this number first; the unique index decided.
+        const failed: Move = { to: 'FAILED', failureCode: 'IDENTITY_ALREADY_BOUND', providerSubCode: outcome.subCode, actor };
+        return this.applyOrReread(row, failed);
+      }
     }
   }
 
@@ -128,6 +134,11 @@ export class VerificationResultService {
       createdAt: now,
       purgeAfter: new Date(now.getTime() + days * DAY_MS),
     });
+  }
+
+  /** When a concurrent callback, poll or replica moved it first, answers with what it became. */
+  private async applyOrReread(row: VerificationRow, move: Move): Promise<VerificationRow> {
+    return (await this.apply(row, move)) ?? (await verificationRepository.byId(this.db, row.id)) ?? row;
   }
 
   async apply(row: Pick<VerificationRow, 'id'>, move: Move): Promise<VerificationRow | undefined> {

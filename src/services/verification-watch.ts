@@ -1,4 +1,3 @@
-import { EventEmitter, on } from 'node:events';
 import type { Database } from '../db/database.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { isTerminal } from '../domain/verification-status.js';
@@ -22,10 +21,13 @@ export class VerificationWatch {
     const first = isUuid(id) ? await verificationRepository.byId(this.db, id) : undefined;
     if (!first || !canSee(actor, first.userId)) throw new DomainError(ErrorCode.NOT_FOUND);
 
-    const stop = new AbortController();
-    const signals = new EventEmitter();
-    const events = on(signals, 'changed', { signal: stop.signal });
-    const unlisten = await this.bus.listen('verificationResult', id, () => signals.emit('changed'));
+    const events = changeSignals();
+    const changed = events.notify;
+    const unlisten = await this.bus.listen('verificationResult', id, changed).catch(() => {
+      throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE);
+    });
+    // Events published while the broker was away are gone: a reconnect means "look again".
+    const unlistenReconnect = this.bus.onReconnect(changed);
     const db = this.db;
 
     async function* states(): AsyncGenerator<VerificationRow> {
@@ -43,7 +45,8 @@ export class VerificationWatch {
     const generator = states();
     const close = () => {
       unlisten();
-      stop.abort();
+      unlistenReconnect();
+      events.stop();
     };
     // A generator parked in `for await` cannot run its finally until the next event arrives, so an
     // idle client's unsubscribe would leak the listener: return() aborts the wait first.
@@ -55,7 +58,6 @@ export class VerificationWatch {
           return step;
         } catch (error) {
           close();
-          if ((error as Error).name === 'AbortError') return { done: true, value: undefined };
           throw error;
         }
       },
@@ -71,4 +73,33 @@ export class VerificationWatch {
     };
     return iterator;
   }
+}
+
+/**
+ * "Look again" signals, coalesced (each one is a re-read anyway). Not node's `events.on()`: that
+ * preallocates two 2048-slot queues, some 32 KB per idle subscription.
+ */
+function changeSignals() {
+  let pending = false;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  return {
+    notify: () => {
+      pending = true;
+      wake?.();
+    },
+    stop: () => {
+      stopped = true;
+      wake?.();
+    },
+    async *[Symbol.asyncIterator]() {
+      while (!stopped) {
+        if (!pending) await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        if (stopped) return;
+        pending = false;
+        yield;
+      }
+    },
+  };
 }

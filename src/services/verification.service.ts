@@ -28,6 +28,15 @@ export interface StartInput {
   metaInfo?: string | null;
 }
 
+/** A start that passed validation: what goes to the provider and into the record. */
+interface Application {
+  realName: string;
+  idNumber: string;
+  idempotencyKey: string | null;
+  returnUrl: string;
+  metaInfo?: string;
+}
+
 export interface RequestMeta {
   clientIp?: string;
   userAgent?: string;
@@ -64,6 +73,8 @@ export class VerificationService {
     private readonly log: Logger,
   ) {}
 
+  private readonly inFlight = new Map<string, Promise<VerificationRow>>();
+
   async get(actor: Actor, id: string): Promise<VerificationRow | null> {
     if (!isUuid(id)) return null;
     const row = await verificationRepository.byId(this.db, id);
@@ -84,25 +95,38 @@ export class VerificationService {
     if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new DomainError(ErrorCode.BAD_USER_INPUT, 'idempotencyKey 须为 8–64 位字母、数字、- 或 _');
     }
-    if (idempotencyKey) {
-      const earlier = await verificationRepository.byIdempotencyKey(this.db, userId, idempotencyKey);
-      if (earlier) return earlier;
-    }
-    const idNumberIndex = this.blindIndex.of(idCard.value);
+    const application = { realName, idNumber: idCard.value, idempotencyKey, returnUrl, metaInfo: input.metaInfo ?? undefined };
+    if (!idempotencyKey) return this.begin(userId, application, meta);
+    const earlier = await verificationRepository.byIdempotencyKey(this.db, userId, idempotencyKey);
+    if (earlier) return earlier;
+    // A double submit on this replica shares one attempt: one budget point and one provider session,
+    // not one each. Across replicas the unique index still leaves a single verification.
+    const claim = `${userId}\n${idempotencyKey}`;
+    const running = this.inFlight.get(claim);
+    if (running) return running;
+    const attempt = this.begin(userId, application, meta).finally(() => this.inFlight.delete(claim));
+    this.inFlight.set(claim, attempt);
+    return attempt;
+  }
+
+  private async begin(userId: string, application: Application, meta: RequestMeta): Promise<VerificationRow> {
+    const { realName, idNumber, idempotencyKey, returnUrl } = application;
+    const idNumberIndex = this.blindIndex.of(idNumber);
 
     const identity = await identityRepository.byUser(this.db, userId);
     if (identity && identity.expiresAt > this.clock()) throw new DomainError(ErrorCode.ALREADY_VERIFIED);
-    const held = await identityRepository.slotsHeldByOthers(this.db, idNumberIndex, userId);
-    if (held.length >= this.settings.maxAccountsPerIdentity) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND);
 
     const open = await verificationRepository.openForUser(this.db, userId);
     if (open && open.expiresAt > this.clock() && (await this.sameApplicant(open, idNumberIndex, realName))) return open;
 
     await this.guard.check(userId, idNumberIndex, meta);
+    // After the budgets: this answer tells whether a number is bound to someone, so probing it costs too.
+    const held = await identityRepository.slotsHeldByOthers(this.db, idNumberIndex, userId);
+    if (held.length >= this.settings.maxAccountsPerIdentity) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND);
 
     const id = randomUUID();
-    const attempt = { id, userId, realName, idNumber: idCard.value, idNumberIndex, idempotencyKey, returnUrl, meta };
-    const match = await this.callProvider(() => this.provider.checkIdentity(realName, idCard.value));
+    const attempt = { id, userId, realName, idNumber, idNumberIndex, idempotencyKey, returnUrl, meta };
+    const match = await this.callProvider(() => this.provider.checkIdentity(realName, idNumber));
     if (match.ok && match.value !== 'MATCH') {
       return this.record(attempt, { status: 'FAILED', failureCode: match.value === 'MISMATCH' ? 'NAME_ID_MISMATCH' : 'NO_SUCH_IDENTITY' });
     }
@@ -113,10 +137,10 @@ export class VerificationService {
       this.provider.initFaceVerify({
         outerOrderNo: id.replaceAll('-', ''),
         name: realName,
-        idCardNumber: idCard.value,
+        idCardNumber: idNumber,
         callbackUrl: `${this.settings.publicBaseUrl}/callbacks/aliyun?callbackToken=${callbackToken}`,
         returnUrl,
-        metaInfo: input.metaInfo ?? undefined,
+        metaInfo: application.metaInfo,
       }),
     );
     if (!session.ok) return this.record(attempt, { status: 'FAILED', failureCode: session.failureCode });
@@ -129,6 +153,7 @@ export class VerificationService {
   }
 
   async cancel(actor: Actor, id: string): Promise<VerificationRow> {
+    if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '服务账号不能取消实名认证');
     const row = await this.get(actor, id);
     if (!row) throw new DomainError(ErrorCode.NOT_FOUND);
     if (isTerminal(row.status)) return row;
@@ -241,17 +266,19 @@ export class VerificationService {
         return row;
       });
 
-    let row: VerificationRow;
-    try {
-      row = await write();
-    } catch (error) {
-      if (attempt.idempotencyKey && isUniqueViolation(error, 'verifications_idempotency_idx')) {
-        return (await verificationRepository.byIdempotencyKey(this.db, userId, attempt.idempotencyKey))!;
+    let row: VerificationRow | undefined;
+    for (let tries = 1; !row; tries++) {
+      try {
+        row = await write();
+      } catch (error) {
+        if (attempt.idempotencyKey && isUniqueViolation(error, 'verifications_idempotency_idx')) {
+          return (await verificationRepository.byIdempotencyKey(this.db, userId, attempt.idempotencyKey))!;
+        }
+        // A concurrent start of this user opened a record between our read and our insert: go again
+        // once. With the same idempotency key, that second try meets the key's index and returns above.
+        if (tries > 1 || !isUniqueViolation(error, 'verifications_one_open_idx')) throw error;
+        superseded.length = 0;
       }
-      // A concurrent start of this user opened a record between our read and our insert: go again once.
-      if (!isUniqueViolation(error, 'verifications_one_open_idx')) throw error;
-      superseded.length = 0;
-      row = await write();
     }
     for (const s of superseded) await announce(this.bus, this.log, s);
     await announce(this.bus, this.log, row);

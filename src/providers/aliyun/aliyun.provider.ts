@@ -93,7 +93,8 @@ export function createAliyunProvider(options: AliyunProviderOptions): FaceVerify
     for (const [index, endpoint] of endpoints.entries()) {
       const policy = idempotent ? endpoint.reads : endpoint.writes;
       try {
-        return await policy.execute(async () => parse(await send(endpoint.client, action, params, options.timeoutMs)));
+        // A fresh signal per call: cockatiel would otherwise hang every timeout listener on one shared signal.
+        return await policy.execute(async () => parse(await send(endpoint.client, action, params, options.timeoutMs)), new AbortController().signal);
       } catch (error) {
         if (error instanceof ProviderError && error.kind === 'rejected') throw error;
         failure = asEndpointFailure(action, error);

@@ -1,0 +1,78 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { VerificationMode, VerificationStatus } from './verification.types.js';
+
+// The only place the service hands out names and numbers unmasked: to their owner, on request.
+
+@ObjectType({ description: 'One verification attempt with what it holds, decrypted for its owner' })
+export class ExportedVerification {
+  @Field(() => ID) id!: string;
+  @Field(() => VerificationStatus) status!: string;
+  @Field(() => VerificationMode) mode!: string;
+  @Field(() => String, { nullable: true, description: 'Null once erased or purged' }) realName!: string | null;
+  @Field(() => String, { nullable: true, description: 'Null once erased or purged' }) idCardNumber!: string | null;
+  @Field(() => String, { nullable: true }) failureCode!: string | null;
+  @Field(() => ID, { nullable: true }) consentId!: string | null;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => Date) updatedAt!: Date;
+  @Field(() => Date) expiresAt!: Date;
+  @Field(() => Date, { nullable: true }) completedAt!: Date | null;
+}
+
+@ObjectType({ description: 'A consent as recorded: which terms, when, and from where' })
+export class ExportedConsent {
+  @Field(() => ID) id!: string;
+  @Field(() => String) version!: string;
+  @Field(() => Boolean, { description: 'The separate consent to face processing' }) biometric!: boolean;
+  @Field(() => Date) acceptedAt!: Date;
+  @Field(() => String, { nullable: true }) clientIp!: string | null;
+  @Field(() => String, { nullable: true }) userAgent!: string | null;
+}
+
+@ObjectType({ description: 'The verified identity bound to this account' })
+export class ExportedIdentity {
+  @Field(() => ID) verificationId!: string;
+  @Field(() => Date) verifiedAt!: Date;
+  @Field(() => Date) expiresAt!: Date;
+}
+
+@ObjectType({ description: 'A face image kept under FACE_IMAGE_RETENTION_DAYS' })
+export class ExportedFaceImage {
+  @Field(() => ID) verificationId!: string;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => Date) purgeAfter!: Date;
+  @Field(() => String, { nullable: true }) imageBase64!: string | null;
+}
+
+@ObjectType({ description: 'An audit event about this user (never holds personal data)' })
+export class ExportedAuditEvent {
+  @Field(() => Int) seq!: number;
+  @Field(() => Date) at!: Date;
+  @Field(() => String, { description: '`user:<id>`, `service:<sub>`, `provider`, `reconciler`, `retention`' }) actor!: string;
+  @Field(() => String) action!: string;
+  @Field(() => ID, { nullable: true }) verificationId!: string | null;
+  @Field(() => String, { description: 'JSON object' }) detail!: string;
+}
+
+@ObjectType({ description: 'Everything held about the caller (PIPL Art. 45)' })
+export class PersonalDataExport {
+  @Field(() => ID) userId!: string;
+  @Field(() => Date) exportedAt!: Date;
+  @Field(() => [ExportedVerification]) verifications!: ExportedVerification[];
+  @Field(() => [ExportedConsent]) consents!: ExportedConsent[];
+  @Field(() => ExportedIdentity, { nullable: true }) identity!: ExportedIdentity | null;
+  @Field(() => [ExportedFaceImage]) faceImages!: ExportedFaceImage[];
+  @Field(() => [ExportedAuditEvent]) auditEvents!: ExportedAuditEvent[];
+}
+
+@ObjectType({ description: "What an erasure removed; the records keep only that attempts happened, their status and times" })
+export class DeletionReceipt {
+  @Field(() => ID) userId!: string;
+  @Field(() => Date) erasedAt!: Date;
+  @Field(() => Boolean, { description: 'The data key is gone: every copy of the ciphers, backups included, is unreadable' })
+  dataKeyShredded!: boolean;
+  @Field(() => Int) verificationsCanceled!: number;
+  @Field(() => Int) verificationsErased!: number;
+  @Field(() => Int) consentsErased!: number;
+  @Field(() => Int) identitiesRemoved!: number;
+  @Field(() => Int) faceImagesRemoved!: number;
+}

@@ -1,0 +1,40 @@
+import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import type { Database } from '../db/database.js';
+import { identities, verifications } from '../db/schema.js';
+
+export type GateFacts = Awaited<ReturnType<ReturnType<typeof gateFactsQuery>['execute']>>[number];
+
+/**
+ * Everything the letter gate decides from, for one user, in one round trip: the identity, the
+ * latest attempt, and the completion time of the `nth` newest failure since `since` (there are at
+ * least `nth` failures in the window exactly when it is set). Prepared once per database handle.
+ */
+export function gateFactsQuery(db: Database) {
+  const userId = sql.placeholder('userId');
+  const latest = db
+    .select({ id: verifications.id, status: verifications.status })
+    .from(verifications)
+    .where(eq(verifications.userId, userId))
+    .orderBy(desc(verifications.createdAt))
+    .limit(1)
+    .as('latest');
+  const nthFailure = db
+    .select({ completedAt: verifications.completedAt })
+    .from(verifications)
+    .where(and(eq(verifications.userId, userId), eq(verifications.status, 'FAILED'), gte(verifications.completedAt, sql.placeholder('since'))))
+    .orderBy(desc(verifications.completedAt))
+    .offset(sql.placeholder('nthOffset'))
+    .limit(1)
+    .as('nth_failure');
+  return db
+    .select({
+      identity: { verifiedAt: identities.verifiedAt, expiresAt: identities.expiresAt, verificationId: identities.verificationId },
+      latest: { id: latest.id, status: latest.status },
+      nthFailureAt: nthFailure.completedAt,
+    })
+    .from(sql`(select 1) as subject`)
+    .leftJoin(identities, eq(identities.userId, userId))
+    .leftJoinLateral(latest, sql`true`)
+    .leftJoinLateral(nthFailure, sql`true`)
+    .prepare('gate_facts');
+}

@@ -1,0 +1,176 @@
+import 'reflect-metadata';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEvents, consents, identities, pendingAuditEvents, userKeys, verifications } from '../../src/db/schema.js';
+import { verifyAuditChain } from '../../src/services/audit-log.js';
+import { PersonalDataService } from '../../src/services/personal-data.service.js';
+import { gql, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { DELETE, EXPORT, REDACT, startedUser, STATUS, TEST_USER_AGENT, verifiedUser } from '../support/verified-user.js';
+
+describe(PersonalDataService.name, () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { START_LIMIT_PER_IP: '1000' } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const verificationRow = async (id: string) => (await app.db.select().from(verifications).where(eq(verifications.id, id)))[0]!;
+
+  describe('exportMyData', () => {
+    it("returns the caller's verifications decrypted, consents, identity binding and audit events", async () => {
+      const user = await verifiedUser(app, 'export-owner', { name: '张三' });
+      const res = await gql(app, EXPORT, {}, user.token);
+      expect(res.errors).toBeUndefined();
+      const data = res.data!.exportMyData;
+      expect(data.userId).toBe('export-owner');
+      expect(data.verifications).toEqual([
+        expect.objectContaining({ id: user.verificationId, status: 'VERIFIED', realName: '张三', idCardNumber: user.idCardNumber }),
+      ]);
+      expect(data.consents).toEqual([expect.objectContaining({ version: expect.any(String), biometric: true, userAgent: TEST_USER_AGENT, clientIp: expect.stringContaining('127.0.0.1') })]);
+      expect(data.verifications[0].consentId).toBe(data.consents[0].id);
+      expect(data.identity).toMatchObject({ verificationId: user.verificationId });
+      expect(data.auditEvents.map((e: { action: string }) => e.action)).toEqual(['verification.started', 'verification.verified']);
+    });
+
+    it("shows another user only their own data", async () => {
+      await verifiedUser(app, 'export-first', { name: '张三' });
+      const other = await verifiedUser(app, 'export-second', { name: '李四' });
+      const res = await gql(app, EXPORT, {}, other.token);
+      const data = res.data!.exportMyData;
+      expect(data.verifications.map((v: { realName: string }) => v.realName)).toEqual(['李四']);
+      expect(data.auditEvents.every((e: { verificationId: string | null }) => e.verificationId === other.verificationId)).toBe(true);
+      expect(JSON.stringify(data)).not.toContain('export-first');
+    });
+
+    it('refuses a service token', async () => {
+      const res = await gql(app, EXPORT, {}, await serviceToken());
+      expect(res.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+      expect(res.data).toBeNull();
+    });
+
+    it('is itself audited', async () => {
+      const user = await verifiedUser(app, 'export-audited');
+      await gql(app, EXPORT, {}, user.token);
+      const events = await app.db.select().from(auditEvents).where(eq(auditEvents.subjectUserId, 'export-audited'));
+      expect(events.map((e) => e.action)).toContain('personal_data.exported');
+    });
+  });
+
+  describe('deleteMyData', () => {
+    it('shreds the data key and nulls the ciphers, the blind index and the consent IP and user agent', async () => {
+      const user = await verifiedUser(app, 'delete-shred');
+      const res = await gql(app, DELETE, {}, user.token);
+      expect(res.data!.deleteMyData).toMatchObject({ dataKeyShredded: true, verificationsErased: 1, consentsErased: 1, identitiesRemoved: 1 });
+      expect(await app.db.select().from(userKeys).where(eq(userKeys.userId, user.userId))).toEqual([]);
+      expect(await verificationRow(user.verificationId)).toMatchObject({ nameCipher: null, idNumberCipher: null, idNumberIndex: null });
+      expect(await app.db.select().from(consents).where(eq(consents.userId, user.userId))).toEqual([
+        expect.objectContaining({ clientIp: null, userAgent: null, biometric: true }),
+      ]);
+    });
+
+    it('keeps that the verification happened, its status and times', async () => {
+      const user = await verifiedUser(app, 'delete-facts');
+      const before = await verificationRow(user.verificationId);
+      await gql(app, DELETE, {}, user.token);
+      const after = await verificationRow(user.verificationId);
+      expect(after).toMatchObject({ status: 'VERIFIED', createdAt: before.createdAt, completedAt: before.completedAt, userId: user.userId });
+    });
+
+    it('leaves ciphers copied before the deletion undecryptable', async () => {
+      const user = await verifiedUser(app, 'delete-backup');
+      const backup = await verificationRow(user.verificationId);
+      await gql(app, DELETE, {}, user.token);
+      const reopened = await app.services.vault.openText(user.userId, [
+        { aad: { table: 'verifications', column: 'name_cipher', rowId: backup.id }, sealed: backup.nameCipher },
+        { aad: { table: 'verifications', column: 'id_number_cipher', rowId: backup.id }, sealed: backup.idNumberCipher },
+      ]);
+      expect(reopened).toEqual([null, null]);
+    });
+
+    it('leaves the user UNVERIFIED and their number free for another account', async () => {
+      const user = await verifiedUser(app, 'delete-unbind');
+      expect((await gql(app, STATUS, { u: user.userId }, await serviceToken())).data!.userAuthStatus.status).toBe('VERIFIED');
+      await gql(app, DELETE, {}, user.token);
+      const status = await gql(app, STATUS, { u: user.userId }, await serviceToken());
+      expect(status.data!.userAuthStatus).toEqual({ status: 'UNVERIFIED', isValid: false });
+      await verifiedUser(app, 'delete-unbind-next', { idCardNumber: user.idCardNumber });
+      const next = await gql(app, STATUS, { u: 'delete-unbind-next' }, await serviceToken());
+      expect(next.data!.userAuthStatus).toEqual({ status: 'VERIFIED', isValid: true });
+    });
+
+    it('cancels an open verification', async () => {
+      const user = await startedUser(app, 'delete-open');
+      const res = await gql(app, DELETE, {}, user.token);
+      expect(res.data!.deleteMyData.verificationsCanceled).toBe(1);
+      expect((await verificationRow(user.verificationId)).status).toBe('CANCELED');
+      expect(await app.sandbox!.complete(user.certifyId, 'pass')).toBe('done');
+      expect((await verificationRow(user.verificationId)).status).toBe('CANCELED');
+    });
+
+    it('keeps the audit chain verifying', async () => {
+      const user = await verifiedUser(app, 'delete-chain');
+      await gql(app, DELETE, {}, user.token);
+      expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true });
+      const actions = (await app.db.select().from(auditEvents).where(eq(auditEvents.subjectUserId, user.userId)).orderBy(auditEvents.seq)).map((e) => e.action);
+      expect(actions).toEqual(['verification.started', 'verification.verified', 'personal_data.erased']);
+    });
+  });
+
+  describe('redactUser', () => {
+    it("lets a service erase a user's personal data", async () => {
+      const user = await verifiedUser(app, 'redact-target');
+      const res = await gql(app, REDACT, { userId: user.userId }, await serviceToken());
+      expect(res.data!.redactUser).toEqual({ userId: user.userId, dataKeyShredded: true, verificationsErased: 1, identitiesRemoved: 1 });
+      expect(await app.db.select().from(identities).where(eq(identities.userId, user.userId))).toEqual([]);
+    });
+
+    it('refuses an end user', async () => {
+      const res = await gql(app, REDACT, { userId: 'someone-else' }, await tokenFor('redact-attacker'));
+      expect(res.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    });
+  });
+
+  describe('data.accessed', () => {
+    const accessEvents = async (userId: string) => {
+      await app.services.accessLog.seal();
+      return app.db.select().from(auditEvents).where(eq(auditEvents.subjectUserId, userId)).orderBy(auditEvents.seq).then((rows) => rows.filter((e) => e.action === 'data.accessed'));
+    };
+
+    it("records each service read of a user's status, gate answer and verification, without PII", async () => {
+      const user = await verifiedUser(app, 'accessed-by-service');
+      const token = await serviceToken();
+      await gql(app, STATUS, { u: user.userId }, token);
+      await gql(app, `mutation($u: ID) { verifyIdentity(userId: $u) { passed } }`, { u: user.userId }, token);
+      await gql(app, `query($id: ID!) { verification(id: $id) { status maskedName } }`, { id: user.verificationId }, token);
+      const events = await accessEvents(user.userId);
+      expect(events.map((e) => [e.actor, e.detail])).toEqual([
+        ['service:letter-backend', { read: 'userAuthStatus' }],
+        ['service:letter-backend', { read: 'verifyIdentity' }],
+        ['service:letter-backend', { read: 'verification' }],
+      ]);
+      expect(JSON.stringify(events)).not.toContain(user.idCardNumber.slice(6, 14));
+      expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true });
+    });
+
+    it('records nothing when users read their own data', async () => {
+      const user = await verifiedUser(app, 'accessed-by-self');
+      await gql(app, STATUS, {}, user.token);
+      expect(await accessEvents(user.userId)).toEqual([]);
+    });
+
+    it('records one event per read when many arrive at once', async () => {
+      const token = await serviceToken();
+      await Promise.all(Array.from({ length: 25 }, () => gql(app, STATUS, { u: 'accessed-burst' }, token)));
+      expect(await accessEvents('accessed-burst')).toHaveLength(25);
+    });
+
+    it('chains each queued read exactly once', async () => {
+      await gql(app, STATUS, { u: 'accessed-queue' }, await serviceToken());
+      await app.services.accessLog.seal();
+      expect(await app.db.select().from(pendingAuditEvents).where(eq(pendingAuditEvents.subjectUserId, 'accessed-queue'))).toEqual([]);
+      expect(await accessEvents('accessed-queue')).toHaveLength(1);
+    });
+  });
+});

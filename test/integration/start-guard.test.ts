@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/domain/errors.js';
+import { createStartGuard } from '../../src/services/start-guard.js';
+import { TEST_REDIS_URL } from '../support/database.js';
+
+const LIMITS = { perUser: 2, perIp: 100, perIdNumber: 100, windowSeconds: 60 };
+const neverLocked = { lockedUntil: async () => null };
+const meta = { clientIp: '203.0.113.7' };
+
+/** A port nothing listens on: bound once to learn a free number, then released. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function refusalOf(attempt: Promise<void>) {
+  try {
+    await attempt;
+    return undefined;
+  } catch (error) {
+    return error instanceof DomainError ? error.code : error;
+  }
+}
+
+describe(createStartGuard.name, () => {
+  const clients: Redis[] = [];
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.disconnect();
+  });
+
+  it('shares one budget between guards on the same Redis and prefix', async () => {
+    const prefix = `test:${randomBytes(4).toString('hex')}:`;
+    const [a, b] = [new Redis(TEST_REDIS_URL), new Redis(TEST_REDIS_URL)];
+    clients.push(a, b);
+    // Until a connection is ready, each guard answers from its own in-process fallback.
+    await Promise.all([a, b].map((client) => new Promise((resolve) => client.once('ready', resolve))));
+    const guards = [createStartGuard(neverLocked, LIMITS, { client: a, prefix }), createStartGuard(neverLocked, LIMITS, { client: b, prefix })];
+    expect(await refusalOf(guards[0]!.check('user-1', 'index-1', meta))).toBeUndefined();
+    expect(await refusalOf(guards[1]!.check('user-1', 'index-2', meta))).toBeUndefined();
+    expect(await refusalOf(guards[0]!.check('user-1', 'index-3', meta))).toBe('RATE_LIMITED');
+  });
+
+  it('falls back to an in-process budget while Redis is unreachable', async () => {
+    const client = new Redis({ host: '127.0.0.1', port: await deadPort(), maxRetriesPerRequest: 2, retryStrategy: () => 1_000 });
+    client.on('error', () => {});
+    clients.push(client);
+    const guard = createStartGuard(neverLocked, LIMITS, { client, prefix: 'test:outage:' });
+    expect(await refusalOf(guard.check('user-1', 'index-1', meta))).toBeUndefined();
+    expect(await refusalOf(guard.check('user-1', 'index-2', meta))).toBeUndefined();
+    expect(await refusalOf(guard.check('user-1', 'index-3', meta))).toBe('RATE_LIMITED');
+    expect(client.status).not.toBe('ready');
+  });
+
+  it('refuses a locked user before spending any budget', async () => {
+    const lockedUntil = new Date(Date.now() + 3_600_000);
+    const guard = createStartGuard({ lockedUntil: async () => lockedUntil }, LIMITS);
+    const refusal = await guard.check('user-1', 'index-1', meta).catch((error: DomainError) => error);
+    expect(refusal).toMatchObject({ code: 'LOCKED', details: { lockedUntil: lockedUntil.toISOString(), retryAfter: expect.any(Number) } });
+  });
+});

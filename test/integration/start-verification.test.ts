@@ -1,0 +1,178 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { consents } from '../../src/db/schema.js';
+import { SANDBOX_MAGIC_NUMBERS } from '../../src/providers/sandbox/magic-numbers.js';
+import { verificationRepository } from '../../src/repositories/verification.repository.js';
+import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { validIdNumber } from '../support/id-numbers.js';
+
+const CANCEL = `mutation($id: ID!) { cancelVerification(id: $id) { id status failureReason { code } } }`;
+const READ = `query($id: ID!) { verification(id: $id) { id status failureReason { code } } }`;
+const EXTRA_ORIGIN = 'https://app.example.test';
+
+describe('startVerification', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    // Every request here comes from 127.0.0.1: the per-IP budget is not what this file is about.
+    app = await startTestApp({ env: { START_LIMIT_PER_IP: '1000', RETURN_URL_ORIGINS: EXTRA_ORIGIN } });
+  });
+  afterEach(() => app.sandbox!.clearFaults());
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  async function start(userId: string, input: Record<string, unknown> = {}) {
+    const token = await tokenFor(userId);
+    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, ...input } }, token);
+    return { token, res, verification: res.data?.startVerification, code: res.errors?.[0]?.extensions?.code as string | undefined };
+  }
+
+  const recordsOf = (userId: string) => verificationRepository.allForUser(app.db, userId);
+
+  describe('an open attempt', () => {
+    it('returns the same PENDING verification when the same name and number come again', async () => {
+      const idCardNumber = validIdNumber();
+      const first = await start('open-same', { idCardNumber });
+      const again = await start('open-same', { idCardNumber });
+      expect(again.verification).toMatchObject({ id: first.verification.id, status: 'PENDING', certifyUrl: first.verification.certifyUrl });
+      expect(await recordsOf('open-same')).toHaveLength(1);
+    });
+
+    it('is canceled as SUPERSEDED when a different number starts anew', async () => {
+      const first = await start('open-other');
+      const second = await start('open-other');
+      expect(second.verification.id).not.toBe(first.verification.id);
+      expect(second.verification.status).toBe('PENDING');
+      const old = await gql(app, READ, { id: first.verification.id }, first.token);
+      expect(old.data!.verification).toMatchObject({ status: 'CANCELED', failureReason: { code: 'SUPERSEDED' } });
+    });
+
+    it('is canceled as SUPERSEDED when the same number comes with a different name', async () => {
+      const idCardNumber = validIdNumber();
+      const first = await start('open-rename', { idCardNumber });
+      const second = await start('open-rename', { idCardNumber, realName: '李四' });
+      expect(second.verification.id).not.toBe(first.verification.id);
+      expect((await verificationRepository.byId(app.db, first.verification.id))).toMatchObject({ status: 'CANCELED', failureCode: 'SUPERSEDED' });
+    });
+  });
+
+  it('refuses a user whose identity is verified and valid with ALREADY_VERIFIED', async () => {
+    const first = await start('already-verified');
+    expect(await app.sandbox!.complete(first.verification.certifyId, 'pass')).toBe('done');
+    expect((await verificationRepository.byId(app.db, first.verification.id))!.status).toBe('VERIFIED');
+    expect((await start('already-verified')).code).toBe('ALREADY_VERIFIED');
+  });
+
+  describe('idempotencyKey', () => {
+    it('returns the earlier record for a repeated key', async () => {
+      const input = { idCardNumber: validIdNumber(), idempotencyKey: 'retry-0000-0001' };
+      const first = await start('idem-repeat', input);
+      const again = await start('idem-repeat', input);
+      expect(again.verification.id).toBe(first.verification.id);
+      expect(await recordsOf('idem-repeat')).toHaveLength(1);
+    });
+
+    it('creates one record for five concurrent calls with one key', async () => {
+      const input = { idCardNumber: validIdNumber(), idempotencyKey: 'retry-0000-0002' };
+      const answers = await Promise.all(Array.from({ length: 5 }, () => start('idem-parallel', input)));
+      expect(answers.map((a) => a.code)).toEqual(Array(5).fill(undefined));
+      expect(new Set(answers.map((a) => a.verification.id)).size).toBe(1);
+      expect(await recordsOf('idem-parallel')).toHaveLength(1);
+    });
+  });
+
+  describe('returnUrl', () => {
+    it.each([
+      ['another site', 'https://evil.example.com/steal'],
+      ['a look-alike host', `${EXTRA_ORIGIN}.evil.example.com/done`],
+      ['a javascript: URL', 'javascript:alert(1)'],
+      ['not a URL', 'done'],
+    ])('refuses %s with BAD_USER_INPUT and writes nothing', async (_what, returnUrl) => {
+      const userId = `return-bad-${returnUrl.length}`;
+      expect((await start(userId, { returnUrl })).code).toBe('BAD_USER_INPUT');
+      expect(await recordsOf(userId)).toHaveLength(0);
+    });
+
+    it.each([
+      ["PUBLIC_BASE_URL's origin", () => `http://localhost:${app.port}/verified?from=realname`],
+      ['an origin in RETURN_URL_ORIGINS', () => `${EXTRA_ORIGIN}/verification/done`],
+    ])('accepts %s and the certify page sends the user there', async (what, returnUrl) => {
+      const { verification, code } = await start(`return-ok-${what.length}`, { returnUrl: returnUrl() });
+      expect(code).toBeUndefined();
+      const press = await fetch(verification.certifyUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ outcome: 'pass' }),
+        redirect: 'manual',
+      });
+      expect(press.status).toBe(303);
+      expect(press.headers.get('location')).toBe(returnUrl());
+    });
+  });
+
+  describe('consent', () => {
+    it('refuses a consentVersion other than the current terms with CONSENT_REQUIRED', async () => {
+      expect((await start('consent-old', { consentVersion: '2020-01-01' })).code).toBe('CONSENT_REQUIRED');
+      expect(await recordsOf('consent-old')).toHaveLength(0);
+    });
+
+    it('refuses biometricConsent false with CONSENT_REQUIRED', async () => {
+      expect((await start('consent-face', { biometricConsent: false })).code).toBe('CONSENT_REQUIRED');
+      expect(await recordsOf('consent-face')).toHaveLength(0);
+    });
+  });
+
+  describe('sandbox magic numbers', () => {
+    it.each([
+      ['name and number mismatch', SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH, 'NAME_ID_MISMATCH'],
+      ['no such identity', SANDBOX_MAGIC_NUMBERS.NO_RECORD, 'NO_SUCH_IDENTITY'],
+      ['under 14', SANDBOX_MAGIC_NUMBERS.UNDER_14, 'UNDER_AGE'],
+      ['too many attempts today', SANDBOX_MAGIC_NUMBERS.TOO_MANY_ATTEMPTS, 'TOO_MANY_ATTEMPTS'],
+    ])('ends FAILED on %s', async (_what, idCardNumber, reason) => {
+      const { verification, code } = await start(`magic-${reason}`, { idCardNumber });
+      expect(code).toBeUndefined();
+      expect(verification).toMatchObject({ status: 'FAILED', certifyUrl: null, failureReason: { code: reason } });
+      expect(verification.failureReason.message).toMatch(/\p{Script=Han}/u);
+    });
+  });
+
+  describe('cancelVerification', () => {
+    it('lets the owner cancel an open verification', async () => {
+      const { token, verification } = await start('cancel-owner');
+      const res = await gql(app, CANCEL, { id: verification.id }, token);
+      expect(res.data!.cancelVerification).toEqual({ id: verification.id, status: 'CANCELED', failureReason: { code: 'CANCELED_BY_USER' } });
+    });
+
+    it("answers NOT_FOUND to another user and leaves the verification open", async () => {
+      const { verification } = await start('cancel-victim');
+      const res = await gql(app, CANCEL, { id: verification.id }, await tokenFor('cancel-intruder'));
+      expect(res.errors![0]!.extensions!.code).toBe('NOT_FOUND');
+      expect((await verificationRepository.byId(app.db, verification.id))!.status).toBe('PENDING');
+    });
+  });
+
+  it('refuses a service token with FORBIDDEN', async () => {
+    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await serviceToken());
+    expect(res.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+  });
+
+  describe('when the provider is unavailable', () => {
+    it.each([
+      ['Id2MetaVerify answers HTTP 500', { action: 'Id2MetaVerify', kind: 'http500' }],
+      ['InitFaceVerify answers Code 500', { action: 'InitFaceVerify', kind: 'code500' }],
+      ['InitFaceVerify drops the connection', { action: 'InitFaceVerify', kind: 'reset' }],
+    ] as const)('answers PROVIDER_UNAVAILABLE and writes nothing when %s; a retry works', async (what, fault) => {
+      const userId = `unavailable-${fault.kind}`;
+      app.sandbox!.setFault(fault);
+      const refused = await start(userId, { idempotencyKey: 'unavailable-0001' });
+      expect(refused.code, what).toBe('PROVIDER_UNAVAILABLE');
+      expect(await recordsOf(userId)).toHaveLength(0);
+      expect(await app.db.select().from(consents).where(eq(consents.userId, userId))).toHaveLength(0);
+
+      app.sandbox!.clearFaults();
+      const retried = await start(userId, { idempotencyKey: 'unavailable-0001' });
+      expect(retried.verification.status).toBe('PENDING');
+      expect(await recordsOf(userId)).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,54 @@
+import { expect } from 'vitest';
+import { CONSENT_VERSION, gql, START, tokenFor, type TestApp } from './app.js';
+import { validIdNumber } from './id-numbers.js';
+
+export const TEST_USER_AGENT = 'WeiAiBang/1.0 (integration test)';
+
+export interface TestApplicant {
+  userId: string;
+  token: string;
+  name: string;
+  idCardNumber: string;
+  verificationId: string;
+  certifyId: string;
+}
+
+/** A user with an open verification (PENDING, certifyUrl issued). */
+export async function startedUser(app: TestApp, userId: string, { name = '张三', idCardNumber = validIdNumber() } = {}): Promise<TestApplicant> {
+  const token = await tokenFor(userId);
+  const res = await gql(app, START, { input: { realName: name, idCardNumber, consentVersion: CONSENT_VERSION } }, token, { 'user-agent': TEST_USER_AGENT });
+  expect(res.errors).toBeUndefined();
+  const verification = res.data!.startVerification;
+  expect(verification.status).toBe('PENDING');
+  return { userId, token, name, idCardNumber, verificationId: verification.id, certifyId: verification.certifyId };
+}
+
+/** A user whose verification passed the sandbox's face step: VERIFIED and bound. */
+export async function verifiedUser(app: TestApp, userId: string, applicant: { name?: string; idCardNumber?: string } = {}): Promise<TestApplicant> {
+  const user = await startedUser(app, userId, applicant);
+  expect(await app.sandbox!.complete(user.certifyId, 'pass')).toBe('done');
+  return user;
+}
+
+/** The 15-digit form of an 18-digit number issued before 1999 (no century, no check digit). */
+export const fifteenDigitForm = (idCardNumber: string) => idCardNumber.slice(0, 6) + idCardNumber.slice(8, 17);
+
+export const EXPORT = /* GraphQL */ `
+  query {
+    exportMyData {
+      userId exportedAt
+      verifications { id status mode realName idCardNumber failureCode consentId createdAt updatedAt expiresAt completedAt }
+      consents { id version biometric acceptedAt clientIp userAgent }
+      identity { verificationId verifiedAt expiresAt }
+      faceImages { verificationId createdAt purgeAfter imageBase64 }
+      auditEvents { seq at actor action verificationId detail }
+    }
+  }
+`;
+export const DELETE = /* GraphQL */ `
+  mutation { deleteMyData { userId erasedAt dataKeyShredded verificationsCanceled verificationsErased consentsErased identitiesRemoved faceImagesRemoved } }
+`;
+export const REDACT = /* GraphQL */ `
+  mutation($userId: ID!) { redactUser(userId: $userId) { userId dataKeyShredded verificationsErased identitiesRemoved } }
+`;
+export const STATUS = /* GraphQL */ `query($u: ID) { userAuthStatus(userId: $u) { status isValid } }`;
