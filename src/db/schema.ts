@@ -110,17 +110,22 @@ export const faceImages = pgTable('face_images', {
   purgeAfter: at('purge_after').notNull(),
 });
 
+/** What an audit event says, queued or chained: fresh builders per table, as drizzle needs. */
+const auditEventColumns = () => ({
+  at: at('at').notNull(),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  subjectUserId: text('subject_user_id'),
+  verificationId: uuid('verification_id'),
+  detail: jsonb('detail').$type<Record<string, string | number | boolean | null>>().notNull(),
+});
+
 /** Append-only and hash-chained: each row holds the hash of the one before it. No PII. */
 export const auditEvents = pgTable(
   'audit_events',
   {
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-    at: at('at').notNull(),
-    actor: text('actor').notNull(),
-    action: text('action').notNull(),
-    subjectUserId: text('subject_user_id'),
-    verificationId: uuid('verification_id'),
-    detail: jsonb('detail').$type<Record<string, string | number | boolean | null>>().notNull(),
+    ...auditEventColumns(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
@@ -133,10 +138,5 @@ export const auditEvents = pgTable(
  */
 export const pendingAuditEvents = pgTable('pending_audit_events', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: at('at').notNull(),
-  actor: text('actor').notNull(),
-  action: text('action').notNull(),
-  subjectUserId: text('subject_user_id'),
-  verificationId: uuid('verification_id'),
-  detail: jsonb('detail').$type<Record<string, string | number | boolean | null>>().notNull(),
+  ...auditEventColumns(),
 });
