@@ -42,15 +42,3 @@ export function failureReason(code: string | null | undefined): { code: string; 
   const message = (FAILURE_REASONS as Record<string, string>)[code] ?? FAILURE_REASONS.UNKNOWN;
   return { code, message };
 }
-
-/** Aliyun DescribeFaceVerify SubCode (API 2019-03-07) → our reason. 200 is a pass. */
-export const SUBCODE_FAILURES: Record<string, FailureCode> = {
-  '201': 'NAME_ID_MISMATCH',
-  '202': 'NO_SUCH_IDENTITY',
-  '203': 'NO_ID_PHOTO',
-  '204': 'FACE_MISMATCH',
-  '205': 'LIVENESS_RISK',
-  '206': 'POLICY',
-  '207': 'ID_PHOTO_MISMATCH',
-  '209': 'SOURCE_ERROR',
-};

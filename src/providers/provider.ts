@@ -1,3 +1,5 @@
+import type { FailureCode } from '../domain/verification-status.js';
+
 /**
  * What the verification flow needs from 实人认证, whoever answers: Aliyun cloudauth in LIVE mode,
  * the built-in emulator in SANDBOX mode. Both speak the same wire (API 2019-03-07), so the only
@@ -22,10 +24,14 @@ export interface FaceVerifySession {
   certifyUrl: string;
 }
 
-/** DescribeFaceVerify: 403 (not finished) and 424 (no record yet) both mean the user is not done. */
+/**
+ * A domain outcome: a failure carries our FailureCode; `subCode` is the provider's own code, kept
+ * only for the audit trail.
+ */
 export type FaceVerifyOutcome =
   | { state: 'PENDING' }
-  | { state: 'DONE'; passed: boolean; subCode: string; faceImage?: Buffer };
+  | { state: 'DONE'; passed: true; subCode: string; faceImage?: Buffer }
+  | { state: 'DONE'; passed: false; subCode: string; failureCode: FailureCode };
 
 export interface FaceVerifyProvider {
   readonly mode: ProviderMode;
@@ -35,9 +41,9 @@ export interface FaceVerifyProvider {
 }
 
 /**
- * `rejected`: the provider answered and refused this request (Code 401 bad name/number, 405 under
- * 14, 418 too many attempts today...): retrying will not help. `unavailable`: we could not get a
- * trustworthy answer (timeout, 5xx, Code 500, bad signature, malformed body, open circuit).
+ * `rejected`: the provider answered and refused this request with a final answer, given as our
+ * `failureCode`: retrying will not help. `unavailable`: we could not get a trustworthy answer
+ * (timeout, 5xx, Code 500, bad signature, malformed body, open circuit).
  * The message never holds the request URL, parameters or the provider's raw text.
  */
 export class ProviderError extends Error {
@@ -45,6 +51,7 @@ export class ProviderError extends Error {
     readonly kind: 'rejected' | 'unavailable',
     readonly providerCode: string,
     message: string,
+    readonly failureCode: FailureCode = 'PROVIDER_REJECTED',
   ) {
     super(message);
     this.name = 'ProviderError';

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Database, Executor } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { faceImages } from '../db/schema.js';
-import { isTerminal, SUBCODE_FAILURES, type FailureCode } from '../domain/verification-status.js';
+import { isTerminal } from '../domain/verification-status.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { ProviderError, type FaceVerifyOutcome, type FaceVerifyProvider } from '../providers/provider.js';
@@ -74,8 +74,7 @@ export class VerificationResultService {
 
   private async settle(row: VerificationRow, outcome: Extract<FaceVerifyOutcome, { state: 'DONE' }>, actor: string) {
     if (!outcome.passed) {
-      const failureCode: FailureCode = SUBCODE_FAILURES[outcome.subCode] ?? 'UNKNOWN';
-      return this.applyOrReread(row, { to: 'FAILED', failureCode, providerSubCode: outcome.subCode, actor });
+      return this.applyOrReread(row, { to: 'FAILED', failureCode: outcome.failureCode, providerSubCode: outcome.subCode, actor });
     }
     const verified: Move = {
       to: 'VERIFIED',

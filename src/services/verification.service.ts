@@ -172,8 +172,7 @@ export class VerificationService {
         this.log.warn({ providerCode: error.providerCode }, 'provider unavailable during start');
         throw new DomainError(ErrorCode.PROVIDER_UNAVAILABLE);
       }
-      const byCode: Record<string, FailureCode> = { '401': 'NAME_ID_MISMATCH', '405': 'UNDER_AGE', '418': 'TOO_MANY_ATTEMPTS' };
-      return { ok: false, failureCode: byCode[error.providerCode] ?? 'PROVIDER_REJECTED' };
+      return { ok: false, failureCode: error.failureCode };
     }
   }
 

@@ -21,7 +21,7 @@ import {
   type InitFaceVerifyInput,
   type ProviderMode,
 } from '../provider.js';
-import { describeRejection, isRejection } from './subcodes.js';
+import { describeRejection, failureOfRejection, failureOfSubCode, isRejection } from './subcodes.js';
 
 export interface AliyunProviderOptions {
   mode: ProviderMode;
@@ -221,7 +221,7 @@ function resultOf(action: string, response: CloudauthResponse): Record<string, u
     if (response.ResultObject && typeof response.ResultObject === 'object') return response.ResultObject;
     throw new EndpointFailure(action, 'MALFORMED_RESPONSE', true);
   }
-  if (isRejection(code)) throw new ProviderError('rejected', code, describeRejection(code));
+  if (isRejection(code)) throw new ProviderError('rejected', code, describeRejection(code), failureOfRejection(code));
   // Code 500, signature and key errors: an explicit answer, so nothing was created.
   throw new EndpointFailure(action, code, code === 'MALFORMED_RESPONSE');
 }
@@ -256,8 +256,10 @@ function outcomeOf(response: CloudauthResponse): FaceVerifyOutcome {
   if ((Passed !== 'T' && Passed !== 'F') || (typeof SubCode !== 'string' && typeof SubCode !== 'number')) {
     throw new EndpointFailure('DescribeFaceVerify', 'MALFORMED_RESPONSE', true);
   }
+  const subCode = String(SubCode);
+  if (Passed === 'F') return { state: 'DONE', passed: false, subCode, failureCode: failureOfSubCode(subCode) };
   const faceImage = faceImageOf(MaterialInfo);
-  return { state: 'DONE', passed: Passed === 'T', subCode: String(SubCode), ...(faceImage && { faceImage }) };
+  return { state: 'DONE', passed: true, subCode, ...(faceImage && { faceImage }) };
 }
 
 /**

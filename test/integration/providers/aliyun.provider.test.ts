@@ -115,7 +115,7 @@ describe('createAliyunProvider against the sandbox', () => {
       await sandbox.complete(certifyId, 'pass');
       const outcome = await provider.describeFaceVerify(certifyId);
       expect(outcome).toMatchObject({ state: 'DONE', passed: true, subCode: '200' });
-      const image = outcome.state === 'DONE' ? outcome.faceImage : undefined;
+      const image = outcome.state === 'DONE' && outcome.passed ? outcome.faceImage : undefined;
       expect(image?.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     });
 
@@ -129,6 +129,13 @@ describe('createAliyunProvider against the sandbox', () => {
       const { certifyId } = await provider.initFaceVerify(newOrder(number));
       await sandbox.complete(certifyId, 'pass');
       expect(await provider.describeFaceVerify(certifyId)).toMatchObject({ state: 'DONE', passed: false, subCode });
+    });
+
+    it('gives our failure code, not only the provider SubCode', async () => {
+      const provider = newProvider();
+      const { certifyId } = await provider.initFaceVerify(newOrder(SANDBOX_MAGIC_NUMBERS.FACE_MISMATCH));
+      await sandbox.complete(certifyId, 'pass');
+      expect(await provider.describeFaceVerify(certifyId)).toMatchObject({ passed: false, failureCode: 'FACE_MISMATCH' });
     });
 
     it('fails with liveness risk after "fail"', async () => {
