@@ -13,6 +13,9 @@ export function canMove(from: VerificationStatus, to: VerificationStatus): boole
   return from !== to;
 }
 
+/** The states a verification may move to `to` from; the repository's conditional UPDATE uses them. */
+export const statesMovableTo = (to: VerificationStatus): VerificationStatus[] => VERIFICATION_STATUSES.filter((from) => canMove(from, to));
+
 export const AUTH_STATUSES = ['UNVERIFIED', 'PENDING', 'VERIFIED', 'FAILED', 'EXPIRED', 'LOCKED'] as const;
 export type AuthStatus = (typeof AUTH_STATUSES)[number];
 

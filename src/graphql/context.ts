@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { maskIdCardNumber, maskName } from '../domain/masking.js';
-import type { Actor } from '../http/auth.js';
+import type { Actor } from '../domain/actor.js';
 import type { Database } from '../db/database.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import type { AccessLog } from '../services/access-log.js';

@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
+import { subjectOf } from '../domain/actor.js';
 import { CONSENT_TERMS, SUPPORTED_DOCUMENTS } from '../domain/consent-terms.js';
 import { failureReason, isTerminal } from '../domain/verification-status.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
@@ -75,7 +76,7 @@ export class UserAuthStatusResolver {
   @Query(() => UserAuthStatus, { description: 'userId only for service callers; end users read their own' })
   async userAuthStatus(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext) {
     const actor = requireActor(ctx);
-    const subject = ctx.services.authStatus.resolveSubject(actor, userId);
+    const subject = subjectOf(actor, userId);
     const [state] = await Promise.all([ctx.services.authStatus.statusOf(subject), ctx.services.accessLog.serviceRead(actor, subject, 'userAuthStatus')]);
     return state;
   }
@@ -83,7 +84,7 @@ export class UserAuthStatusResolver {
   @Mutation(() => IdentityCheck, { description: 'The gate before each letter: passed only for a valid verified identity' })
   async verifyIdentity(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext): Promise<IdentityCheck> {
     const actor = requireActor(ctx);
-    const subject = ctx.services.authStatus.resolveSubject(actor, userId);
+    const subject = subjectOf(actor, userId);
     const [state] = await Promise.all([ctx.services.authStatus.statusOf(subject), ctx.services.accessLog.serviceRead(actor, subject, 'verifyIdentity')]);
     return { passed: state.isValid, reason: state.isValid ? null : state.status, expiresAt: state.expiresAt };
   }

@@ -1,12 +1,8 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { isUserId, type Actor } from '../domain/actor.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 
 export const SERVICE_SCOPE = 'realname:service';
-
-/** Who is calling. End users act only on themselves; the letter backend (service) on anyone. */
-export type Actor =
-  | { kind: 'user'; userId: string; expiresAt?: Date }
-  | { kind: 'service'; subject: string; expiresAt?: Date };
 
 export interface AuthOptions {
   secret?: string;
@@ -45,7 +41,7 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     } catch {
       throw new DomainError(ErrorCode.UNAUTHENTICATED, '登录已失效,请重新登录');
     }
-    if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > 128) {
+    if (typeof payload.sub !== 'string' || !isUserId(payload.sub)) {
       throw new DomainError(ErrorCode.UNAUTHENTICATED);
     }
     const expiresAt = payload.exp ? new Date(payload.exp * 1000) : undefined;

@@ -1,4 +1,5 @@
-import type { Actor, Authenticator } from './auth.js';
+import type { Actor } from '../domain/actor.js';
+import type { Authenticator } from './auth.js';
 
 const REMEMBER_MS = 60_000;
 const MAX_TOKENS = 10_000;

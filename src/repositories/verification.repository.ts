@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { verifications } from '../db/schema.js';
-import { OPEN_STATUSES, type VerificationStatus } from '../domain/verification-status.js';
+import { OPEN_STATUSES, statesMovableTo, type VerificationStatus } from '../domain/verification-status.js';
 
 export type VerificationRow = typeof verifications.$inferSelect;
 export type NewVerification = typeof verifications.$inferInsert;
@@ -68,21 +68,21 @@ export const verificationRepository = {
   },
 
   /**
-   * Moves an open record and returns it, or nothing when it had already moved: the WHERE clause
-   * makes duplicate callbacks, polls and reconciler passes no-ops without any lock held across I/O.
+   * Moves a record the state machine lets move to `to`, and returns it, or nothing when it had
+   * already moved: the WHERE clause makes duplicate callbacks, polls and reconciler passes no-ops
+   * without any lock held across I/O.
    */
-  async moveFromOpen(
+  async move(
     db: Executor,
     id: string,
     to: VerificationStatus,
     changes: Partial<Pick<NewVerification, 'failureCode' | 'providerSubCode' | 'completedAt'>> & { now: Date },
   ) {
     const { now, ...rest } = changes;
-    const from = to === 'PROCESSING' ? (['PENDING'] as const) : OPEN_STATUSES;
     const [row] = await db
       .update(verifications)
       .set({ status: to, updatedAt: now, ...rest })
-      .where(and(eq(verifications.id, id), inArray(verifications.status, from)))
+      .where(and(eq(verifications.id, id), inArray(verifications.status, statesMovableTo(to))))
       .returning();
     return row;
   },

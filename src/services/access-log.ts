@@ -1,7 +1,6 @@
 import type { Database } from '../db/database.js';
-import type { Actor } from '../http/auth.js';
+import { actorLabel, type Actor } from '../domain/actor.js';
 import { queueAudit, sealQueuedAudit, type AuditEvent } from './audit-log.js';
-import { actorLabel } from './verification.service.js';
 
 export type ServiceRead = 'userAuthStatus' | 'verifyIdentity' | 'verification';
 

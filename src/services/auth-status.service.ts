@@ -1,7 +1,5 @@
 import type { Database } from '../db/database.js';
-import { DomainError, ErrorCode } from '../domain/errors.js';
 import type { AuthStatus } from '../domain/verification-status.js';
-import type { Actor } from '../http/auth.js';
 import { gateFactsQuery, type GateFacts } from '../repositories/gate.repository.js';
 import { verificationRepository } from '../repositories/verification.repository.js';
 import { GateCache } from './gate-cache.js';
@@ -37,18 +35,6 @@ export class AuthStatusService {
     private readonly cache = new GateCache<GateFacts>(0, clock),
   ) {
     this.#gateFacts = gateFactsQuery(db);
-  }
-
-  /** End users may only ask about themselves; a service may ask about anyone. */
-  resolveSubject(actor: Actor, userId: string | null | undefined): string {
-    if (actor.kind === 'service') {
-      if (!userId) throw new DomainError(ErrorCode.BAD_USER_INPUT, '服务调用须指定 userId');
-      // The same bounds as a token's `sub`; PostgreSQL text cannot hold NUL at all.
-      if (userId.length > 128 || /\p{Cc}/u.test(userId)) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'userId 无效');
-      return userId;
-    }
-    if (userId && userId !== actor.userId) throw new DomainError(ErrorCode.FORBIDDEN);
-    return actor.userId;
   }
 
   /** Cached facts are safe to reuse: the state is derived from them afresh, against the clock, on every call. */

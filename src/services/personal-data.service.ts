@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
+import { actorLabel, isUserId, type Actor } from '../domain/actor.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
-import type { Actor } from '../http/auth.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { auditRepository } from '../repositories/audit.repository.js';
@@ -9,9 +9,8 @@ import { identityRepository } from '../repositories/identity.repository.js';
 import { personalDataRepository } from '../repositories/personal-data.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import { appendAudit } from './audit-log.js';
-import { announce } from './transitions.js';
+import { announce, moveVerification } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
-import { actorLabel } from './verification.service.js';
 
 export interface PersonalDataExport {
   userId: string;
@@ -116,7 +115,7 @@ export class PersonalDataService {
   /** For the platform acting on a user's request or an account's closure. */
   async redact(actor: Actor, userId: string): Promise<DeletionReceipt> {
     if (actor.kind !== 'service') throw new DomainError(ErrorCode.FORBIDDEN);
-    if (!userId || userId.length > 128) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'userId 无效');
+    if (!isUserId(userId)) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'userId 无效');
     return this.erase(userId, actorLabel(actor));
   }
 
@@ -131,11 +130,8 @@ export class PersonalDataService {
     const canceled: VerificationRow[] = [];
     const receipt = await this.db.transaction(async (tx) => {
       const open = await verificationRepository.openForUser(tx, userId);
-      const moved = open && (await verificationRepository.moveFromOpen(tx, open.id, 'CANCELED', { now: erasedAt, failureCode: 'CANCELED_BY_USER', completedAt: erasedAt }));
-      if (moved) {
-        canceled.push(moved);
-        await appendAudit(tx, { at: erasedAt, actor, action: 'verification.canceled', subjectUserId: userId, verificationId: moved.id, detail: { failureCode: 'CANCELED_BY_USER', providerSubCode: null } });
-      }
+      const moved = open && (await moveVerification(tx, open.id, { to: 'CANCELED', failureCode: 'CANCELED_BY_USER', actor }, erasedAt));
+      if (moved) canceled.push(moved);
       const counts = {
         verificationsCanceled: canceled.length,
         verificationsErased: (await personalDataRepository.eraseVerifications(tx, userId)).length,

@@ -1,5 +1,5 @@
-import type { Database, Executor } from '../db/database.js';
-import type { FailureCode, VerificationStatus } from '../domain/verification-status.js';
+import type { Executor } from '../db/database.js';
+import { isTerminal, type FailureCode, type VerificationStatus } from '../domain/verification-status.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import type { Logger } from '../logger.js';
@@ -11,35 +11,32 @@ export interface Move {
   providerSubCode?: string;
   /** Who caused it, for the audit trail: `user:<id>`, `service:<sub>`, `provider`, `reconciler`. */
   actor: string;
-  /** Runs in the same transaction, after the move succeeded (bind identity, keep image…). */
-  alongside?: (tx: Executor, moved: VerificationRow) => Promise<void>;
 }
 
 /**
- * Moves an open verification exactly once: the conditional UPDATE, its side effects and its audit
- * event commit together. Returns the moved row, or undefined when someone else moved it first.
+ * Moves a verification exactly once, with its audit event, inside the caller's transaction (so
+ * whatever else the move implies commits with it). Returns the moved row, or undefined when
+ * someone else moved it first.
  */
-export async function moveVerification(db: Database, id: string, move: Move, now: Date): Promise<VerificationRow | undefined> {
-  return db.transaction(async (tx) => {
-    const terminal = move.to !== 'PROCESSING';
-    const moved = await verificationRepository.moveFromOpen(tx, id, move.to, {
-      now,
-      failureCode: move.failureCode ?? null,
-      providerSubCode: move.providerSubCode ?? null,
-      ...(terminal ? { completedAt: now } : {}),
-    });
-    if (!moved) return undefined;
-    await move.alongside?.(tx, moved);
-    await appendAudit(tx, {
-      at: now,
-      actor: move.actor,
-      action: `verification.${move.to.toLowerCase()}`,
-      subjectUserId: moved.userId,
-      verificationId: moved.id,
-      detail: { failureCode: move.failureCode ?? null, providerSubCode: move.providerSubCode ?? null },
-    });
-    return moved;
+export async function moveVerification(tx: Executor, id: string, move: Move, now: Date): Promise<VerificationRow | undefined> {
+  const failureCode = move.failureCode ?? null;
+  const providerSubCode = move.providerSubCode ?? null;
+  const moved = await verificationRepository.move(tx, id, move.to, {
+    now,
+    failureCode,
+    providerSubCode,
+    ...(isTerminal(move.to) ? { completedAt: now } : {}),
   });
+  if (!moved) return undefined;
+  await appendAudit(tx, {
+    at: now,
+    actor: move.actor,
+    action: `verification.${move.to.toLowerCase()}`,
+    subjectUserId: moved.userId,
+    verificationId: moved.id,
+    detail: { failureCode, providerSubCode },
+  });
+  return moved;
 }
 
 /**

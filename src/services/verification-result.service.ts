@@ -76,20 +76,16 @@ export class VerificationResultService {
     if (!outcome.passed) {
       return this.applyOrReread(row, { to: 'FAILED', failureCode: outcome.failureCode, providerSubCode: outcome.subCode, actor });
     }
-    const verified: Move = {
-      to: 'VERIFIED',
-      providerSubCode: outcome.subCode,
-      actor,
-      alongside: async (tx, moved) => {
-        await this.bindIdentity(tx, moved);
-        if (outcome.faceImage) await this.keepFaceImage(tx, moved, outcome.faceImage);
-      },
+    const verified: Move = { to: 'VERIFIED', providerSubCode: outcome.subCode, actor };
+    const bind = async (tx: Executor, moved: VerificationRow) => {
+      await this.bindIdentity(tx, moved);
+      if (outcome.faceImage) await this.keepFaceImage(tx, moved, outcome.faceImage);
     };
     // Concurrent bindings of one number can pick the same free slot; the unique index lets one
     // through and the others look again. Each lost race means one more slot taken, so this ends.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.applyOrReread(row, verified);
+        return await this.applyOrReread(row, verified, bind);
       } catch (error) {
         const slotTaken = isUniqueViolation(error, 'identities_index_slot_idx');
         if (slotTaken && attempt < this.settings.maxAccountsPerIdentity) continue;
@@ -136,12 +132,18 @@ export class VerificationResultService {
   }
 
   /** When a concurrent callback, poll or replica moved it first, answers with what it became. */
-  private async applyOrReread(row: VerificationRow, move: Move): Promise<VerificationRow> {
-    return (await this.apply(row, move)) ?? (await verificationRepository.byId(this.db, row.id)) ?? row;
+  private async applyOrReread(row: VerificationRow, move: Move, alongside?: Alongside): Promise<VerificationRow> {
+    return (await this.apply(row, move, alongside)) ?? (await verificationRepository.byId(this.db, row.id)) ?? row;
   }
 
-  async apply(row: Pick<VerificationRow, 'id'>, move: Move): Promise<VerificationRow | undefined> {
-    const moved = await moveVerification(this.db, row.id, move, this.clock());
+  /** `alongside` commits with the move (binding the identity, keeping the image) or not at all. */
+  private async apply(row: Pick<VerificationRow, 'id'>, move: Move, alongside?: Alongside): Promise<VerificationRow | undefined> {
+    const now = this.clock();
+    const moved = await this.db.transaction(async (tx) => {
+      const moved = await moveVerification(tx, row.id, move, now);
+      if (moved) await alongside?.(tx, moved);
+      return moved;
+    });
     if (moved) await announce(this.bus, this.log, moved);
     return moved;
   }
@@ -178,3 +180,5 @@ export class VerificationResultService {
 }
 
 class IdentityBound extends Error {}
+
+type Alongside = (tx: Executor, moved: VerificationRow) => Promise<void>;

@@ -1,10 +1,9 @@
 import type { Database } from '../db/database.js';
+import { canSee, isUuid, type Actor } from '../domain/actor.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { isTerminal } from '../domain/verification-status.js';
-import type { Actor } from '../http/auth.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
-import { canSee, isUuid } from './verification.service.js';
 
 /**
  * `verificationResult`: the current state first, then every change, ending after a terminal state.

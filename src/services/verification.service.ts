@@ -2,11 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { CONSENT_TERMS } from '../domain/consent-terms.js';
+import { actorLabel, canSee, isUuid, type Actor } from '../domain/actor.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { parseIdCardNumber } from '../domain/id-card.js';
 import { isTerminal, type FailureCode } from '../domain/verification-status.js';
 import type { BlindIndex } from '../crypto/blind-index.js';
-import type { Actor } from '../http/auth.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { ProviderError, type FaceVerifyProvider, type ProviderMode } from '../providers/provider.js';
@@ -57,8 +57,6 @@ export interface StartGuard {
 
 const NAME = /^[\p{Script=Han}\p{L}\p{M}·•. ]{1,40}$/u;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
-
-export const actorLabel = (actor: Actor) => (actor.kind === 'user' ? `user:${actor.userId}` : `service:${actor.subject}`);
 
 export class VerificationService {
   constructor(
@@ -157,7 +155,8 @@ export class VerificationService {
     const row = await this.get(actor, id);
     if (!row) throw new DomainError(ErrorCode.NOT_FOUND);
     if (isTerminal(row.status)) return row;
-    const moved = await moveVerification(this.db, id, { to: 'CANCELED', failureCode: 'CANCELED_BY_USER', actor: actorLabel(actor) }, this.clock());
+    const now = this.clock();
+    const moved = await this.db.transaction((tx) => moveVerification(tx, id, { to: 'CANCELED', failureCode: 'CANCELED_BY_USER', actor: actorLabel(actor) }, now));
     if (moved) await announce(this.bus, this.log, moved);
     return moved ?? (await verificationRepository.byId(this.db, id))!;
   }
@@ -226,13 +225,8 @@ export class VerificationService {
           acceptedAt: now,
         });
         const open = await verificationRepository.openForUser(tx, userId);
-        if (open) {
-          const moved = await verificationRepository.moveFromOpen(tx, open.id, 'CANCELED', { now, failureCode: 'SUPERSEDED', completedAt: now });
-          if (moved) {
-            superseded.push(moved);
-            await appendAudit(tx, { at: now, actor: `user:${userId}`, action: 'verification.canceled', subjectUserId: userId, verificationId: open.id, detail: { failureCode: 'SUPERSEDED' } });
-          }
-        }
+        const moved = open && (await moveVerification(tx, open.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${userId}` }, now));
+        if (moved) superseded.push(moved);
         const row = await verificationRepository.insert(tx, {
           id,
           userId,
@@ -283,12 +277,4 @@ export class VerificationService {
     await announce(this.bus, this.log, row);
     return row;
   }
-}
-
-export function canSee(actor: Actor, ownerId: string) {
-  return actor.kind === 'service' || actor.userId === ownerId;
-}
-
-export function isUuid(id: string) {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import type { Actor } from '../../src/http/auth.js';
+import type { Actor } from '../../src/domain/actor.js';
 import { AccessLog } from '../../src/services/access-log.js';
 
 const service: Actor = { kind: 'service', subject: 'letter-backend' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canMove, failureReason, isTerminal, VERIFICATION_STATUSES } from '../../src/domain/verification-status.js';
+import { canMove, failureReason, isTerminal, statesMovableTo, VERIFICATION_STATUSES } from '../../src/domain/verification-status.js';
 
 describe('verification status machine', () => {
   it('never moves out of a terminal state', () => {
@@ -11,6 +11,12 @@ describe('verification status machine', () => {
   it('never goes back from PROCESSING to PENDING', () => {
     expect(canMove('PROCESSING', 'PENDING')).toBe(false);
     expect(canMove('PENDING', 'PROCESSING')).toBe(true);
+  });
+
+  it('gives the repository the open states a move may start from', () => {
+    expect(statesMovableTo('PROCESSING')).toEqual(['PENDING']);
+    expect(statesMovableTo('VERIFIED')).toEqual(['PENDING', 'PROCESSING']);
+    expect(statesMovableTo('CANCELED')).toEqual(['PENDING', 'PROCESSING']);
   });
 
   it('falls back to a generic reason for an unknown code', () => {

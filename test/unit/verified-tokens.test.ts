@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, ErrorCode } from '../../src/domain/errors.js';
-import type { Actor } from '../../src/http/auth.js';
+import type { Actor } from '../../src/domain/actor.js';
 import { rememberVerifiedTokens } from '../../src/http/verified-tokens.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
