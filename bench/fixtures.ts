@@ -27,12 +27,15 @@ export function benchIdNumber(k: number): string {
   return first17 + checkDigit(first17);
 }
 
+export const BENCH_ISSUER = 'https://id.bench.test';
+export const BENCH_AUDIENCE = 'realname';
+
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 
 /** An HS256 bearer token, signed synchronously so a load generator can mint one per request. */
 export function benchToken(subject: string, scope?: string): string {
   const iat = Math.floor(Date.now() / 1000);
-  const payload = Buffer.from(JSON.stringify({ sub: subject, iat, exp: iat + 7200, ...(scope ? { scope } : {}) })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ sub: subject, iss: BENCH_ISSUER, aud: BENCH_AUDIENCE, iat, exp: iat + 7200, ...(scope ? { scope } : {}) })).toString('base64url');
   const signature = createHmac('sha256', BENCH_JWT_SECRET).update(`${HEADER}.${payload}`).digest('base64url');
   return `${HEADER}.${payload}.${signature}`;
 }

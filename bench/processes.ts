@@ -2,7 +2,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ServerCommand } from './server-process.js';
-import { BENCH_INDEX_KEY, BENCH_JWT_SECRET, BENCH_MASTER_KEY } from './fixtures.js';
+import { BENCH_AUDIENCE, BENCH_INDEX_KEY, BENCH_ISSUER, BENCH_JWT_SECRET, BENCH_MASTER_KEY } from './fixtures.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const TSX = ['--import', 'tsx'];
@@ -13,6 +13,11 @@ export function serverEnv(extra: Record<string, string>): Record<string, string>
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
     PROVIDER: 'sandbox',
+    ALLOW_SANDBOX: 'true',
+    AUTH_ISSUER: BENCH_ISSUER,
+    AUTH_AUDIENCE: BENCH_AUDIENCE,
+    METRICS_TOKEN: 'bench-metrics-token-0123456789',
+    AUDIT_CHAIN_KEY: Buffer.alloc(32, 11).toString('base64'),
     HOST: '127.0.0.1',
     PORT: '0',
     SANDBOX_PORT: '0',

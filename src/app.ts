@@ -157,6 +157,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
             jwksUrl: config.AUTH_JWKS_URL,
             issuer: config.AUTH_ISSUER,
             audience: config.AUTH_AUDIENCE,
+            maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
           }),
         ),
         ready: async () => {
@@ -227,6 +228,9 @@ async function connectProvider(config: Config, log: Logger): Promise<{ provider:
       endpoints: [config.ALIYUN_ENDPOINT, config.ALIYUN_FAILOVER_ENDPOINT],
     });
     return { provider };
+  }
+  if (config.NODE_ENV === 'production') {
+    log.error({ provider: 'sandbox', allowSandbox: true }, 'ALLOW_SANDBOX=true: this production deployment verifies NOBODY for real; its identities are SANDBOX and never pass a LIVE gate');
   }
   const sandbox = config.SANDBOX_URL
     ? undefined

@@ -5,6 +5,7 @@ const list = z
   .default('')
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const flag = z.enum(['true', 'false', '']).default('false').transform((s) => s === 'true');
 const optional = z
   .string()
   .optional()
@@ -28,10 +29,22 @@ const schema = z
     AUTH_JWKS_URL: optional.pipe(z.url().optional()),
     AUTH_ISSUER: optional,
     AUTH_AUDIENCE: optional,
+    /** The longest lifetime (`exp` − `iat`) a bearer token may claim. */
+    AUTH_MAX_TOKEN_AGE_SECONDS: int(24 * 3600, 60),
     REALNAME_MASTER_KEY: optional,
     REALNAME_INDEX_KEY: optional.pipe(z.string().min(32).optional()),
 
+    /** Keys the audit chain's HMAC; generated into DATA_DIR when embedded. */
+    AUDIT_CHAIN_KEY: optional.pipe(z.string().min(32).optional()),
+    /** `/metrics` answers only with `Authorization: Bearer <METRICS_TOKEN>`… */
+    METRICS_TOKEN: optional.pipe(z.string().min(16).optional()),
+    /** …or is served only on this port, bound to METRICS_HOST (an internal address). */
+    METRICS_PORT: optional.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+    METRICS_HOST: z.string().default('127.0.0.1'),
+
     PROVIDER: z.enum(['aliyun', 'sandbox']).optional(),
+    /** Staging only: lets NODE_ENV=production run on the sandbox emulator (logged loudly at start). */
+    ALLOW_SANDBOX: flag,
     ALIYUN_ACCESS_KEY_ID: optional,
     ALIYUN_ACCESS_KEY_SECRET: optional,
     ALIYUN_SCENE_ID: optional.pipe(z.string().regex(/^\d+$/, 'must be numeric').optional()),
@@ -70,24 +83,35 @@ const schema = z
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
+    const problem = (name: keyof typeof env, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
     const need = (name: keyof typeof env, why: string) => {
-      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `required ${why}` });
+      if (!env[name]) problem(name, `required ${why}`);
     };
+    const sandbox = providerOf(env) === 'sandbox';
     if (production) {
       if (!env.AUTH_JWKS_URL) need('AUTH_JWT_SECRET', 'when NODE_ENV=production (or set AUTH_JWKS_URL)');
+      need('AUTH_ISSUER', 'when NODE_ENV=production (tokens minted for another service must not pass)');
+      need('AUTH_AUDIENCE', 'when NODE_ENV=production (tokens minted for another service must not pass)');
       need('REALNAME_MASTER_KEY', 'when NODE_ENV=production');
       need('REALNAME_INDEX_KEY', 'when NODE_ENV=production');
+      need('AUDIT_CHAIN_KEY', 'when NODE_ENV=production (an unkeyed chain can be recomputed by whoever writes the table)');
+      need('DATABASE_URL', 'when NODE_ENV=production (the embedded PGlite is for development)');
       need('PUBLIC_BASE_URL', 'when NODE_ENV=production (Aliyun calls back on it)');
+      if (env.METRICS_TOKEN === undefined && env.METRICS_PORT === undefined) {
+        problem('METRICS_TOKEN', 'required when NODE_ENV=production (or serve /metrics on an internal METRICS_PORT)');
+      }
+      // The callback token travels to us in the CallbackUrl: only the sandbox emulator, on a staging
+      // network, may call back over plain http.
+      if (env.PUBLIC_BASE_URL && !env.PUBLIC_BASE_URL.startsWith('https:') && !(sandbox && env.ALLOW_SANDBOX)) {
+        problem('PUBLIC_BASE_URL', 'must be https: when NODE_ENV=production');
+      }
+      if (env.AUTH_JWKS_URL && !env.AUTH_JWKS_URL.startsWith('https:')) problem('AUTH_JWKS_URL', 'must be https: when NODE_ENV=production');
     }
-    if (providerOf(env) === 'aliyun') {
+    if (!sandbox) {
       for (const name of ['ALIYUN_ACCESS_KEY_ID', 'ALIYUN_ACCESS_KEY_SECRET', 'ALIYUN_SCENE_ID'] as const)
         need(name, 'for the Aliyun provider');
-    } else if (production && env.PROVIDER !== 'sandbox') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['PROVIDER'],
-        message: 'set ALIYUN_* for production, or PROVIDER=sandbox to run the emulator on purpose',
-      });
+    } else if (production && !env.ALLOW_SANDBOX) {
+      problem('PROVIDER', 'the sandbox emulator is refused when NODE_ENV=production: set ALIYUN_*, or ALLOW_SANDBOX=true on a staging deployment');
     }
   });
 

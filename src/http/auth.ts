@@ -9,7 +9,15 @@ export interface AuthOptions {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** The longest lifetime a token may claim: `exp` no further than this from `iat` (or from now). */
+  maxTokenAgeSeconds: number;
 }
+
+/**
+ * How long a fetched JWKS is trusted. With the minute for which `rememberVerifiedTokens` may answer
+ * a token from memory, a key withdrawn from the JWKS stops working within a minute.
+ */
+export const JWKS_CACHE_MS = 30_000;
 
 export type Authenticator = (authorization: string | undefined) => Promise<Actor>;
 
@@ -19,10 +27,11 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     ? crypto.subtle.importKey('raw', new TextEncoder().encode(options.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
     : undefined;
   const jwks: JWTVerifyGetKey | undefined = options.jwksUrl
-    ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
+    ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: JWKS_CACHE_MS })
     : undefined;
   if (!secret && !jwks) throw new Error('an auth secret or a JWKS URL is required');
-  const claims = { issuer: options.issuer, audience: options.audience };
+  // A token without `exp` would be good for ever.
+  const claims = { issuer: options.issuer, audience: options.audience, requiredClaims: ['exp'] };
 
   async function verify(token: string): Promise<JWTPayload> {
     // Each key kind accepts only its own algorithms, so `alg: none` and HS/RS confusion are refused.
@@ -44,10 +53,18 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     if (typeof payload.sub !== 'string' || !isUserId(payload.sub)) {
       throw new DomainError(ErrorCode.UNAUTHENTICATED);
     }
-    const expiresAt = payload.exp ? new Date(payload.exp * 1000) : undefined;
+    if (lifetimeSeconds(payload) > options.maxTokenAgeSeconds) throw new DomainError(ErrorCode.UNAUTHENTICATED, '登录已失效,请重新登录');
+    const expiresAt = new Date(payload.exp! * 1000);
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
     return scopes.includes(SERVICE_SCOPE)
       ? { kind: 'service', subject: payload.sub, expiresAt }
       : { kind: 'user', userId: payload.sub, expiresAt };
   };
+}
+
+/** From `iat` (or now, whichever is earlier: an `iat` in the future must not shorten the count) to `exp`. */
+function lifetimeSeconds(payload: JWTPayload): number {
+  const now = Math.floor(Date.now() / 1000);
+  const issuedAt = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
+  return payload.exp! - issuedAt;
 }

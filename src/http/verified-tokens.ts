@@ -1,17 +1,17 @@
 import type { Actor } from '../domain/actor.js';
-import type { Authenticator } from './auth.js';
+import { JWKS_CACHE_MS, type Authenticator } from './auth.js';
 
-const REMEMBER_MS = 60_000;
+// With the JWKS cache's age, at most a minute: a key withdrawn from the JWKS stops working within it.
+const REMEMBER_MS = 60_000 - JWKS_CACHE_MS;
 const MAX_TOKENS = 10_000;
 
 /**
- * Remembers who a bearer token proved to be, for a minute at most and never past its `exp`: the
+ * Remembers who a bearer token proved to be, for half a minute at most and never past its `exp`: the
  * letter backend sends the same token with every gate call, and jose's HS256 check costs
  * 100–300 µs each time. Keyed by the whole token, signature included, so only the identical
- * string is answered from memory; refusals are never remembered. A key withdrawn from the JWKS
- * stops working here within REMEMBER_MS.
+ * string is answered from memory; refusals are never remembered.
  */
-export function rememberVerifiedTokens(authenticate: Authenticator, now = Date.now): Authenticator {
+export function rememberVerifiedTokens(authenticate: Authenticator, now = () => Date.now()): Authenticator {
   const remembered = new Map<string, { actor: Actor; until: number }>();
   return async (authorization) => {
     const key = authorization ?? '';

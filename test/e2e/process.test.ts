@@ -77,7 +77,7 @@ describe('the service process', () => {
     child.stderr!.on('data', (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(78);
-    for (const name of ['AUTH_JWT_SECRET', 'REALNAME_MASTER_KEY', 'REALNAME_INDEX_KEY', 'PUBLIC_BASE_URL', 'PROVIDER']) {
+    for (const name of ['AUTH_JWT_SECRET', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'REALNAME_MASTER_KEY', 'REALNAME_INDEX_KEY', 'AUDIT_CHAIN_KEY', 'DATABASE_URL', 'METRICS_TOKEN', 'PUBLIC_BASE_URL', 'PROVIDER']) {
       expect(stderr).toContain(name);
     }
   }, 30_000);

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, startTestApp, tokenFor, type GraphQLResponse, type TestApp } from '../support/app.js';
+import { gql, PRODUCTION_ENV, startTestApp, tokenFor, type GraphQLResponse, type TestApp } from '../support/app.js';
 import { wsOperation } from '../support/ws-operation.js';
 
 const ALLOWED_ORIGIN = 'https://letters.example';
@@ -39,7 +39,7 @@ let production: TestApp;
 beforeAll(async () => {
   [app, production] = await Promise.all([
     startTestApp({ env: { CORS_ORIGINS: ALLOWED_ORIGIN } }),
-    startTestApp({ env: { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://realname.example', PROVIDER: 'sandbox' } }),
+    startTestApp({ env: PRODUCTION_ENV }),
   ]);
 });
 afterAll(async () => {

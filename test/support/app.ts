@@ -11,6 +11,21 @@ import { createTestDatabase, TEST_REDIS_URL } from './database.js';
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 export const TEST_MASTER_KEY = `v1:${Buffer.alloc(32, 7).toString('base64')}`;
 export const TEST_INDEX_KEY = Buffer.alloc(32, 9).toString('base64');
+export const TEST_ISSUER = 'https://id.weiai.test';
+export const TEST_AUDIENCE = 'realname';
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
+
+/** What production insists on, besides what startTestApp sets anyway (keys, DATABASE_URL). */
+export const PRODUCTION_ENV = {
+  NODE_ENV: 'production',
+  PUBLIC_BASE_URL: 'https://realname.example',
+  PROVIDER: 'sandbox',
+  ALLOW_SANDBOX: 'true',
+  AUTH_ISSUER: TEST_ISSUER,
+  AUTH_AUDIENCE: TEST_AUDIENCE,
+  METRICS_TOKEN: TEST_METRICS_TOKEN,
+  AUDIT_CHAIN_KEY: Buffer.alloc(32, 5).toString('base64'),
+};
 
 /** Every log line the app wrote, for assertions that no PII reaches a log. */
 export class LogCapture extends Writable {
@@ -74,6 +89,8 @@ export async function tokenFor(userId: string, { scope, expiresIn = '1h', secret
   return new SignJWT(scope ? { scope } : {})
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
+    .setIssuer(TEST_ISSUER)
+    .setAudience(TEST_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(expiresIn)
     .sign(new TextEncoder().encode(secret));

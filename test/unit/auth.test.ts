@@ -1,11 +1,15 @@
-import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK } from 'jose';
+import { describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import { createAuthenticator, SERVICE_SCOPE } from '../../src/http/auth.js';
+import { rememberVerifiedTokens } from '../../src/http/verified-tokens.js';
 
 const SECRET = 'unit-test-secret-that-is-at-least-32-chars';
+const DAY = 86_400;
 const key = new TextEncoder().encode(SECRET);
-const authenticate = createAuthenticator({ secret: SECRET });
+const authenticate = createAuthenticator({ secret: SECRET, maxTokenAgeSeconds: DAY });
 
 const token = (claims: Record<string, unknown> = {}, { sub = 'user-1', exp = '1h' as string | number } = {}) =>
   new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(exp).sign(key);
@@ -89,7 +93,7 @@ describe(createAuthenticator.name, () => {
   });
 
   it('checks issuer and audience when configured', async () => {
-    const strict = createAuthenticator({ secret: SECRET, issuer: 'https://id.example', audience: 'realname' });
+    const strict = createAuthenticator({ secret: SECRET, issuer: 'https://id.example', audience: 'realname', maxTokenAgeSeconds: DAY });
     const signed = (iss: string, aud: string) =>
       new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setIssuer(iss).setAudience(aud).setExpirationTime('1h').sign(key);
     expect(await strict(`Bearer ${await signed('https://id.example', 'realname')}`)).toMatchObject({ userId: 'user-1' });
@@ -99,6 +103,52 @@ describe(createAuthenticator.name, () => {
   });
 
   it('needs a secret or a JWKS URL', () => {
-    expect(() => createAuthenticator({})).toThrow();
+    expect(() => createAuthenticator({ maxTokenAgeSeconds: DAY })).toThrow();
+  });
+
+  it('refuses a token without exp', async () => {
+    const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setIssuedAt().sign(key);
+    expect(await refusal(`Bearer ${forever}`)).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token whose lifetime exceeds AUTH_MAX_TOKEN_AGE_SECONDS', async () => {
+    expect(await refusal(`Bearer ${await token({}, { exp: '25h' })}`)).toBe('UNAUTHENTICATED');
+    expect(await authenticate(`Bearer ${await token({}, { exp: '23h' })}`)).toMatchObject({ userId: 'user-1' });
+  });
+
+  it('counts the lifetime from iat, so an old long-lived token is refused even near its end', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const old = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setIssuedAt(now - 3 * DAY).setExpirationTime(now + 3600).sign(key);
+    expect(await refusal(`Bearer ${old}`)).toBe('UNAUTHENTICATED');
+  });
+
+  it('counts from now when iat is absent or in the future', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const noIat = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setExpirationTime(now + 2 * DAY).sign(key);
+    const futureIat = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setIssuedAt(now + 2 * DAY).setExpirationTime(now + 2 * DAY + 60).sign(key);
+    expect(await refusal(`Bearer ${noIat}`)).toBe('UNAUTHENTICATED');
+    expect(await refusal(`Bearer ${futureIat}`)).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('a key withdrawn from the JWKS', () => {
+  it('stops working within a minute, even for a token verified (and remembered) moments before', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    let served = [jwk];
+    const jwksServer = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: served })));
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
+    const auth = rememberVerifiedTokens(createAuthenticator({ jwksUrl, maxTokenAgeSeconds: DAY }));
+    const signed = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('user-1').setIssuedAt().setExpirationTime('1h').sign(privateKey);
+    try {
+      expect(await auth(`Bearer ${signed}`)).toMatchObject({ userId: 'user-1' });
+      served = [];
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 60_000 });
+      expect(await refusal(`Bearer ${signed}`, auth)).toBe('UNAUTHENTICATED');
+    } finally {
+      vi.useRealTimers();
+      await new Promise((resolve) => jwksServer.close(resolve));
+    }
   });
 });

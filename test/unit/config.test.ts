@@ -37,4 +37,72 @@ describe(loadConfig.name, () => {
   it('requires every Aliyun setting once the Aliyun provider is chosen', () => {
     expect(() => loadConfig({ ALIYUN_ACCESS_KEY_ID: 'ak' })).toThrow(/ALIYUN_ACCESS_KEY_SECRET[\s\S]*ALIYUN_SCENE_ID/);
   });
+
+  describe('in production (fails closed)', () => {
+    const PRODUCTION = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://realname@db.internal:5432/realname',
+      PUBLIC_BASE_URL: 'https://realname.example',
+      AUTH_JWKS_URL: 'https://id.example/.well-known/jwks.json',
+      AUTH_ISSUER: 'https://id.example',
+      AUTH_AUDIENCE: 'realname',
+      REALNAME_MASTER_KEY: `v1:${Buffer.alloc(32, 1).toString('base64')}`,
+      REALNAME_INDEX_KEY: Buffer.alloc(32, 2).toString('base64'),
+      AUDIT_CHAIN_KEY: Buffer.alloc(32, 3).toString('base64'),
+      METRICS_TOKEN: 'metrics-token-of-some-length',
+      ALIYUN_ACCESS_KEY_ID: 'ak',
+      ALIYUN_ACCESS_KEY_SECRET: 'secret',
+      ALIYUN_SCENE_ID: '1000000',
+    };
+    const problemsWith = (change: Record<string, string | undefined>) => {
+      try {
+        loadConfig({ ...PRODUCTION, ...change });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+
+    it('starts with everything set', () => {
+      expect(problemsWith({})).toEqual([]);
+    });
+
+    it.each([
+      'DATABASE_URL',
+      'AUTH_ISSUER',
+      'AUTH_AUDIENCE',
+      'AUDIT_CHAIN_KEY',
+    ])('requires %s', (name) => {
+      expect(problemsWith({ [name]: undefined })).toEqual([expect.stringMatching(new RegExp(`^${name}: required`))]);
+    });
+
+    it('requires an https PUBLIC_BASE_URL', () => {
+      expect(problemsWith({ PUBLIC_BASE_URL: 'http://realname.example' })).toEqual([expect.stringMatching(/^PUBLIC_BASE_URL: must be https/)]);
+    });
+
+    it('requires an https JWKS URL', () => {
+      expect(problemsWith({ AUTH_JWKS_URL: 'http://id.example/jwks.json' })).toEqual([expect.stringMatching(/^AUTH_JWKS_URL: must be https/)]);
+    });
+
+    it('requires METRICS_TOKEN, or METRICS_PORT instead', () => {
+      expect(problemsWith({ METRICS_TOKEN: undefined })).toEqual([expect.stringMatching(/^METRICS_TOKEN: required/)]);
+      expect(problemsWith({ METRICS_TOKEN: undefined, METRICS_PORT: '9464' })).toEqual([]);
+    });
+
+    it('refuses the sandbox unless ALLOW_SANDBOX=true', () => {
+      const sandbox = { PROVIDER: 'sandbox', ALIYUN_ACCESS_KEY_ID: undefined, ALIYUN_ACCESS_KEY_SECRET: undefined, ALIYUN_SCENE_ID: undefined };
+      expect(problemsWith(sandbox)).toEqual([expect.stringMatching(/^PROVIDER: the sandbox emulator is refused/)]);
+      expect(problemsWith({ ...sandbox, ALLOW_SANDBOX: 'true' })).toEqual([]);
+    });
+
+    it('lets only the staging sandbox call back over plain http', () => {
+      const staging = { PROVIDER: 'sandbox', ALLOW_SANDBOX: 'true', PUBLIC_BASE_URL: 'http://realname.staging.internal' };
+      expect(problemsWith(staging)).toEqual([]);
+    });
+  });
+
+  it('reads AUTH_MAX_TOKEN_AGE_SECONDS, a day by default', () => {
+    expect(loadConfig({}).AUTH_MAX_TOKEN_AGE_SECONDS).toBe(86_400);
+    expect(loadConfig({ AUTH_MAX_TOKEN_AGE_SECONDS: '3600' }).AUTH_MAX_TOKEN_AGE_SECONDS).toBe(3600);
+  });
 });
