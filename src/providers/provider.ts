@@ -14,7 +14,10 @@ export interface InitFaceVerifyInput {
   outerOrderNo: string;
   name: string;
   idCardNumber: string;
+  /** Where Aliyun calls back: our own URL, with no query of ours (Aliyun appends its fields). */
   callbackUrl: string;
+  /** Per-verification secret, sent as `CallbackToken` and echoed by Aliyun as its own callback field. */
+  callbackToken: string;
   returnUrl: string;
   metaInfo?: string;
 }

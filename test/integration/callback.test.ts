@@ -161,3 +161,29 @@ describe('GET|POST /callbacks/aliyun', () => {
     expect(await statusOf(v.id)).toBe('VERIFIED');
   });
 });
+
+describe('the callback as Aliyun sends it', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('sends CallbackToken on its own: CallbackUrl has no query of ours, and the token comes back as its own field', async () => {
+    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await tokenFor('aliyun-wire'));
+    const { id, certifyId } = res.data!.startVerification as { id: string; certifyId: string };
+    expect(await app.sandbox!.complete(certifyId, 'pass')).toBe('done');
+
+    const sent = new URL(app.sandbox!.callbacks.find((c) => c.certifyId === certifyId)!.url);
+    expect(sent.pathname).toBe('/callbacks/aliyun');
+    expect([...sent.searchParams.keys()]).toEqual(['certifyId', 'passed', 'subcode', 'callbackToken']);
+    expect(sent.searchParams.get('passed')).toBe('T');
+    expect(await statusOf(app, id)).toBe('VERIFIED');
+  });
+});
+
+async function statusOf(app: TestApp, id: string) {
+  return (await verificationRepository.byId(app.db, id))!.status;
+}

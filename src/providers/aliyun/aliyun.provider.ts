@@ -127,7 +127,10 @@ export function createAliyunProvider(options: AliyunProviderOptions): FaceVerify
         CertName: input.name,
         CertNo: input.idCardNumber,
         ReturnUrl: input.returnUrl,
+        // Aliyun (InitFaceVerify, CallbackToken): "安全Token，用于防重复、防篡改校验。如果传入该参数会在
+        // 回调地址显示CallbackToken字段" — it comes back as its own field, so CallbackUrl carries no query of ours.
         CallbackUrl: input.callbackUrl,
+        CallbackToken: input.callbackToken,
       };
       // LIVE H5 needs MetaInfo from Aliyun's getMetaInfo() on the user's page; never invent one.
       if (input.metaInfo) params.MetaInfo = input.metaInfo;

@@ -8,6 +8,7 @@ export interface CertifySession {
   certName: string;
   certNo: string;
   callbackUrl?: string;
+  callbackToken?: string;
   returnUrl?: string;
   createdAt: number;
   result?: { passed: boolean; subCode: string; completedAt: number };
@@ -59,6 +60,7 @@ export const CLOUDAUTH_ACTIONS: Readonly<Record<string, Action>> = {
       certName: params.get('CertName') ?? '',
       certNo,
       callbackUrl: params.get('CallbackUrl') || undefined,
+      callbackToken: params.get('CallbackToken') || undefined,
       returnUrl: params.get('ReturnUrl') || undefined,
       createdAt: now().getTime(),
     });

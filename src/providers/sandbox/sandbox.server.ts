@@ -24,6 +24,11 @@ export interface SandboxOptions {
   /** How browsers reach the sandbox, for CertifyUrl; defaults to `url`. */
   publicUrl?: string;
   now?: () => Date;
+  /**
+   * Waits before each new try of a callback that was not answered 200 (Aliyun retries those; its
+   * documents give no schedule). Default: 5 s, 30 s, 2 min.
+   */
+  callbackRetryDelaysMs?: readonly number[];
 }
 
 /** No PII: which action, when. */
@@ -36,6 +41,10 @@ export interface CallbackAttempt {
   certifyId: string;
   ok: boolean;
   status?: number;
+  /** 1 for the first call, then 2, 3… for Aliyun-style retries. */
+  attempt: number;
+  /** The URL as called (our callback secret included: a test double's memory only). */
+  url: string;
 }
 
 export interface Sandbox {
@@ -53,6 +62,7 @@ export interface Sandbox {
 const API_VERSION = '2019-03-07';
 const SESSION_TTL_MS = 30 * 60_000;
 const CALLBACK_TIMEOUT_MS = 5_000;
+const CALLBACK_RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
 const BODY_LIMIT = 1024 * 1024;
 
 /**
@@ -69,7 +79,23 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const faults = new FaultPlan();
   const calls: SandboxCall[] = [];
   const callbacks: CallbackAttempt[] = [];
+  const retryTimers = new Set<NodeJS.Timeout>();
+  const retryDelays = options.callbackRetryDelaysMs ?? CALLBACK_RETRY_DELAYS_MS;
   let publicUrl = '';
+
+  // The first call is awaited (the page redirects after it); retries run on their own timers.
+  async function deliver(session: CertifySession, attempt = 1): Promise<void> {
+    const result = await notify(session, attempt);
+    callbacks.push(result);
+    const delay = retryDelays[attempt - 1];
+    if (result.ok || delay === undefined) return;
+    const timer = setTimeout(() => {
+      retryTimers.delete(timer);
+      void deliver(session, attempt + 1);
+    }, delay);
+    timer.unref();
+    retryTimers.add(timer);
+  }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
     const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
@@ -122,7 +148,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (!session) return 'unknown';
     if (session.result || now().getTime() - session.createdAt > SESSION_TTL_MS) return 'gone';
     completeSession(session, outcome, now());
-    if (session.callbackUrl) callbacks.push(await notify(session));
+    if (session.callbackUrl) await deliver(session);
     return 'done';
   }
 
@@ -186,6 +212,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     complete,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const timer of retryTimers) clearTimeout(timer);
+        retryTimers.clear();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
@@ -193,21 +221,25 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 }
 
 /**
- * Calls CallbackUrl like Aliyun does: GET with certifyId, passed and subcode added to whatever
- * query it already has (the service keeps its callbackToken there). A failure is recorded, not fatal.
+ * Calls CallbackUrl as Aliyun documents it (InitFaceVerify, CallbackUrl): "平台在完成认证后会回调该
+ * 地址，并自动添加`certifyId`、`passed`和`subcode`字段，示例：…?certifyId=xxxx&passed=T&subcode=200";
+ * and CallbackToken: "如果传入该参数会在回调地址显示CallbackToken字段" — appended as its own field.
+ * Only an HTTP 200 counts as delivered.
  */
-async function notify(session: CertifySession): Promise<CallbackAttempt> {
+async function notify(session: CertifySession, attempt: number): Promise<CallbackAttempt> {
   const target = new URL(session.callbackUrl ?? '');
-  target.searchParams.set('certifyId', session.certifyId);
-  target.searchParams.set('passed', String(session.result?.passed ?? false));
-  target.searchParams.set('subcode', session.result?.subCode ?? '');
-  if (!isHttpUrl(target.href)) return { certifyId: session.certifyId, ok: false };
+  target.searchParams.append('certifyId', session.certifyId);
+  target.searchParams.append('passed', session.result?.passed ? 'T' : 'F');
+  target.searchParams.append('subcode', session.result?.subCode ?? '');
+  if (session.callbackToken) target.searchParams.append('callbackToken', session.callbackToken);
+  const base = { certifyId: session.certifyId, attempt, url: target.href };
+  if (!isHttpUrl(target.href)) return { ...base, ok: false };
   try {
     const response = await fetch(target, { signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS), redirect: 'manual' });
     await response.body?.cancel();
-    return { certifyId: session.certifyId, ok: response.ok, status: response.status };
+    return { ...base, ok: response.status === 200, status: response.status };
   } catch {
-    return { certifyId: session.certifyId, ok: false };
+    return { ...base, ok: false };
   }
 }
 

@@ -41,7 +41,8 @@ function newOrder(number = ORDINARY): InitFaceVerifyInput {
     outerOrderNo: `order${Date.now()}n${orders}`,
     name: NAME,
     idCardNumber: number,
-    callbackUrl: 'http://127.0.0.1:9/callbacks/aliyun?callbackToken=t0ken',
+    callbackUrl: 'http://127.0.0.1:9/callbacks/aliyun',
+    callbackToken: 't0ken',
     returnUrl: 'https://app.example.test/done',
   };
 }

@@ -43,7 +43,8 @@ function order(): InitFaceVerifyInput {
     outerOrderNo: `order${Date.now()}${Math.floor(Math.random() * 1e6)}`,
     name: NAME,
     idCardNumber: NUMBER,
-    callbackUrl: 'http://127.0.0.1:9/callbacks/aliyun?callbackToken=t',
+    callbackUrl: 'http://127.0.0.1:9/callbacks/aliyun',
+    callbackToken: 't',
     returnUrl: 'https://app.example.test/done',
   };
 }

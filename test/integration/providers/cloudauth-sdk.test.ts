@@ -54,7 +54,8 @@ describe('@alicloud/cloudauth20190307 against the sandbox', () => {
         certName: '张三',
         certNo: NUMBER,
         returnUrl: 'https://app.example.test/done',
-        callbackUrl: 'http://127.0.0.1:9/callbacks/aliyun?callbackToken=t',
+        callbackUrl: 'http://127.0.0.1:9/callbacks/aliyun',
+        callbackToken: 't',
       }),
     );
     expect(init.body?.code).toBe('200');
