@@ -1,0 +1,6 @@
+// The package's public surface.
+export { createRealnameClient, type ConnectionState, type RealnameClient, type RealnameClientOptions } from './client.js';
+export { RealnameError, type RealnameErrorCode } from './errors.js';
+export { isTerminal, type Verification, type VerificationEvents, type VerificationSession } from './session.js';
+export type { FetchLike, TokenSource } from './transport.js';
+export type { AuthStatus, AuthStatusQuery, ConsentTermsQuery, StartVerificationInput, VerificationStatus, VerifyIdentityMutation } from './gql/graphql.js';

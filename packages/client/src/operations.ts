@@ -1,0 +1,91 @@
+import { graphql } from './gql/gql.js';
+
+export const VerificationFields = graphql(`
+  fragment VerificationFields on Verification {
+    id
+    status
+    mode
+    certifyUrl
+    certifyId
+    maskedName
+    maskedIdCardNumber
+    failureReason {
+      code
+      message
+    }
+    createdAt
+    updatedAt
+    expiresAt
+    completedAt
+  }
+`);
+
+export const ConsentTermsQuery = graphql(`
+  query ConsentTerms {
+    consentTerms {
+      version
+      text
+      biometricText
+    }
+  }
+`);
+
+export const AuthStatusQuery = graphql(`
+  query AuthStatus($userId: ID) {
+    userAuthStatus(userId: $userId) {
+      userId
+      status
+      isValid
+      verifiedAt
+      expiresAt
+      daysRemaining
+      lockedUntil
+      maskedName
+      latestVerification {
+        ...VerificationFields
+      }
+    }
+  }
+`);
+
+export const VerificationQuery = graphql(`
+  query Verification($id: ID!) {
+    verification(id: $id) {
+      ...VerificationFields
+    }
+  }
+`);
+
+export const StartVerificationMutation = graphql(`
+  mutation StartVerification($input: StartVerificationInput!) {
+    startVerification(input: $input) {
+      ...VerificationFields
+    }
+  }
+`);
+
+export const CancelVerificationMutation = graphql(`
+  mutation CancelVerification($id: ID!) {
+    cancelVerification(id: $id) {
+      ...VerificationFields
+    }
+  }
+`);
+
+export const VerifyIdentityMutation = graphql(`
+  mutation VerifyIdentity($userId: ID) {
+    verifyIdentity(userId: $userId) {
+      passed
+      reason
+      expiresAt
+    }
+  }
+`);
+
+export const VerificationResultSubscription = graphql(`
+  subscription VerificationResult($id: ID!) {
+    verificationResult(id: $id) {
+      ...VerificationFields
+    }
+  }
+`);
