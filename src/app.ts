@@ -94,6 +94,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       authStatus,
       { perUser: config.START_LIMIT_PER_USER, perIp: config.START_LIMIT_PER_IP, perIdNumber: config.START_LIMIT_PER_ID_NUMBER, windowSeconds: config.START_LIMIT_WINDOW_SECONDS },
       redis && { client: redis, prefix: config.REDIS_KEY_PREFIX },
+      clock,
     );
     const results = new VerificationResultService(
       db,

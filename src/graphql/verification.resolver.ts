@@ -4,7 +4,7 @@ import { subjectOf } from '../domain/actor.js';
 import { CONSENT_TERMS, SUPPORTED_DOCUMENTS } from '../domain/consent-terms.js';
 import { failureReason, isTerminal } from '../domain/verification-status.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
-import type { UserAuthState } from '../services/auth-status.service.js';
+import type { UserAuthStatus as UserAuthState } from '../domain/auth-status.js';
 import { requireActor, type GraphQLContext } from './context.js';
 import {
   ConsentTerms,

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { verifications } from '../db/schema.js';
 import { OPEN_STATUSES, statesMovableTo, type VerificationStatus } from '../domain/verification-status.js';
@@ -54,17 +54,6 @@ export const verificationRepository = {
 
   async allForUser(db: Executor, userId: string) {
     return db.select().from(verifications).where(eq(verifications.userId, userId)).orderBy(verifications.createdAt);
-  },
-
-  /** Completion times of the user's latest failures inside the window, newest first. */
-  async recentFailures(db: Executor, userId: string, since: Date, limit: number) {
-    const rows = await db
-      .select({ at: verifications.completedAt })
-      .from(verifications)
-      .where(and(eq(verifications.userId, userId), eq(verifications.status, 'FAILED'), gte(verifications.completedAt, since)))
-      .orderBy(desc(verifications.completedAt))
-      .limit(limit);
-    return rows.map((r) => r.at!);
   },
 
   /**

@@ -19,7 +19,12 @@ export interface StartLimits {
  * refusing everyone or letting everyone through. While the connection is down that fallback answers
  * at once, instead of each start waiting out ioredis's reconnect attempts first.
  */
-export function createStartGuard(authStatus: Pick<AuthStatusService, 'lockedUntil'>, limits: StartLimits, redis?: { client: Redis; prefix: string }): StartGuard {
+export function createStartGuard(
+  authStatus: Pick<AuthStatusService, 'lockedUntil'>,
+  limits: StartLimits,
+  redis?: { client: Redis; prefix: string },
+  clock: () => Date = () => new Date(),
+): StartGuard {
   const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
     const options = { keyPrefix: `${redis?.prefix ?? ''}rl:start:${keyPrefix}`, points, duration: limits.windowSeconds };
     if (!redis) return new RateLimiterMemory(options);
@@ -36,7 +41,7 @@ export function createStartGuard(authStatus: Pick<AuthStatusService, 'lockedUnti
       const lockedUntil = await authStatus.lockedUntil(userId);
       if (lockedUntil) {
         throw new DomainError(ErrorCode.LOCKED, undefined, {
-          retryAfter: secondsUntil(lockedUntil.getTime()),
+          retryAfter: Math.max(1, Math.ceil((lockedUntil.getTime() - clock().getTime()) / 1000)),
           lockedUntil: lockedUntil.toISOString(),
         });
       }
@@ -53,5 +58,3 @@ export function createStartGuard(authStatus: Pick<AuthStatusService, 'lockedUnti
     },
   };
 }
-
-const secondsUntil = (ms: number) => Math.max(1, Math.ceil((ms - Date.now()) / 1000));

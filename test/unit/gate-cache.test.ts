@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GateFacts } from '../../src/repositories/gate.repository.js';
-import { stateFrom } from '../../src/services/auth-status.service.js';
+import { stateFrom } from '../../src/domain/auth-status.js';
 import { GateCache } from '../../src/services/gate-cache.js';
 
 const T0 = new Date('2026-11-01T00:00:00Z');

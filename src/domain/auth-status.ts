@@ -1,0 +1,82 @@
+import type { AuthStatus, VerificationStatus } from './verification-status.js';
+
+/** `failures` failed verifications inside `windowSeconds` lock a user out of starting again. */
+export interface LockoutPolicy {
+  failures: number;
+  windowSeconds: number;
+}
+
+/** What a user's status is decided from, read in one round trip (see gate.repository.ts). */
+export interface StatusFacts {
+  identity: { verifiedAt: Date; expiresAt: Date; verificationId: string } | null;
+  latest: { id: string; status: VerificationStatus } | null;
+  /** Completion time of the `failures`-th newest failure since `failureWindowStart`, if there are that many. */
+  nthFailureAt: Date | null;
+}
+
+/** A user's real-name status at one instant: what the letter gate and the user read. */
+export interface UserAuthStatus {
+  userId: string;
+  status: AuthStatus;
+  isValid: boolean;
+  verifiedAt: Date | null;
+  expiresAt: Date | null;
+  /** Whole days left, rounded down; 0 on the last day and for anything not valid. */
+  daysRemaining: number;
+  /** The verification behind a VERIFIED/EXPIRED status, else the latest attempt. */
+  verificationId: string | null;
+  lockedUntil: Date | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Failures completed at or after this instant count towards a lockout at `now`. */
+export const failureWindowStart = (policy: LockoutPolicy, now: Date) => new Date(now.getTime() - policy.windowSeconds * 1000);
+
+/**
+ * The lockout rule: with `failures` failures inside the window, locked until the oldest of them
+ * (the `failures`-th newest) leaves it. Facts may have been read earlier than `now`, so a lock that
+ * has run out since is no lock.
+ */
+export function lockedUntil(policy: LockoutPolicy, nthFailureAt: Date | null, now: Date): Date | null {
+  if (!nthFailureAt) return null;
+  const until = new Date(nthFailureAt.getTime() + policy.windowSeconds * 1000);
+  return until >= now ? until : null;
+}
+
+/**
+ * The status at `now` from facts read at or before it. Exact for any later `now` while no
+ * transition happened (each one invalidates the gate cache): an identity expires by the clock, and
+ * the `failures`-th newest failure inside the window when read stays inside it exactly until
+ * lockedUntil, while fewer failures than that can only age out.
+ */
+export function stateFrom(userId: string, facts: StatusFacts, lockout: LockoutPolicy, now: Date): UserAuthStatus {
+  const { identity, latest } = facts;
+  const base = { userId, verifiedAt: null, expiresAt: null, daysRemaining: 0, lockedUntil: null };
+  if (identity && identity.expiresAt > now) {
+    return {
+      ...base,
+      status: 'VERIFIED',
+      isValid: true,
+      verifiedAt: identity.verifiedAt,
+      expiresAt: identity.expiresAt,
+      daysRemaining: Math.floor((identity.expiresAt.getTime() - now.getTime()) / DAY_MS),
+      verificationId: identity.verificationId,
+    };
+  }
+  const locked = lockedUntil(lockout, facts.nthFailureAt, now);
+  const fromLatest = (status: AuthStatus): UserAuthStatus => ({
+    ...base,
+    status,
+    isValid: false,
+    verificationId: latest?.id ?? null,
+    lockedUntil: locked,
+  });
+  if (locked) return fromLatest('LOCKED');
+  if (latest && (latest.status === 'PENDING' || latest.status === 'PROCESSING')) return fromLatest('PENDING');
+  if (identity) {
+    return { ...fromLatest('EXPIRED'), verifiedAt: identity.verifiedAt, expiresAt: identity.expiresAt, verificationId: identity.verificationId };
+  }
+  if (latest?.status === 'FAILED') return fromLatest('FAILED');
+  return fromLatest('UNVERIFIED');
+}
