@@ -14,6 +14,8 @@ export default defineConfig({
     // Outages, races, fuzzing and the soak take minutes: `npm run test:faults` (vitest.faults.config.ts).
     exclude: [...configDefaults.exclude, 'test/faults/**'],
     setupFiles: ['test/setup.ts'],
+    // Builds dist/ once: tests that spawn the service run what `npm start` runs.
+    globalSetup: ['test/support/dist.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -39,7 +39,7 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** `bench/server-process.ts` (createApp) or `bench/bare-server.ts` in a child process, answering over IPC. */
+/** `bench/server-process.ts` (the compiled createApp) or `bench/bare-server.ts` in a child process, answering over IPC. */
 export async function startServer(kind: 'app' | 'bare', env: Record<string, string>): Promise<BenchServer> {
   // Production mode wants PUBLIC_BASE_URL (the sandbox calls back on it), so the port is chosen here.
   const port = await freePort();
@@ -97,10 +97,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `tsx src/main.ts` — the production entry point — as a replica; ready once /readyz answers 200. */
+/** What `npm start` runs (`node dist/src/main.js`, built by `npm run bench`'s prebench) as a replica; ready once /readyz answers 200. */
 export async function startReplica(env: Record<string, string>) {
   const port = await freePort();
-  const child = spawn(process.execPath, [...TSX, 'src/main.ts'], {
+  const child = spawn(process.execPath, [here('../dist/src/main.js')], {
     env: { ...env, PORT: String(port), SANDBOX_PORT: String(await freePort()), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

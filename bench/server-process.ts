@@ -1,6 +1,7 @@
 /**
  * A benchmark server in its own process, so the load generator does not share its event loop:
- * `createApp(loadConfig(process.env))`, plus a small IPC protocol for what the harness must read
+ * `createApp(loadConfig(process.env))` from the compiled `dist/` (what `npm start` runs; built by
+ * `npm run bench`'s prebench), plus a small IPC protocol for what the harness must read
  * from inside (memory, a CPU profile, callback arrival times) or do there (complete a sandbox session).
  */
 import 'reflect-metadata';
@@ -8,8 +9,10 @@ import { subscribe } from 'node:diagnostics_channel';
 import { createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Session } from 'node:inspector/promises';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+
+// The harness runs under tsx; the service it measures is the tsc output, as in production.
+const { createApp } = (await import(new URL('../dist/src/app.js', import.meta.url).href)) as typeof import('../src/app.js');
+const { loadConfig } = (await import(new URL('../dist/src/config.js', import.meta.url).href)) as typeof import('../src/config.js');
 
 export type ServerCommand =
   | { cmd: 'memory' }

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { compiled, root } from '../support/dist.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-
-/** `npm start` as a new user runs it: nothing configured but a free port and a data directory. */
+/** What `npm start` runs, as a new user runs it: nothing configured but a free port and a data directory. */
 function startService(dataDir: string, port: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [compiled('src/main.ts')], {
     cwd: root,
     env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), SANDBOX_PORT: String(port + 1), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,7 +67,7 @@ describe('the service process', () => {
   }, 90_000);
 
   it('refuses to start in production without its keys, naming each variable', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, [compiled('src/main.ts')], {
       cwd: root,
       env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
