@@ -147,6 +147,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         corsOrigins: config.CORS_ORIGINS,
         trustedProxies: config.TRUSTED_PROXIES,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        https: publicBaseUrl.startsWith('https:'),
+        metricsToken: config.METRICS_TOKEN,
+        metricsPort: config.METRICS_PORT,
+        metricsHost: config.METRICS_HOST,
       },
       {
         schema: await buildRealnameSchema(),
@@ -188,6 +192,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     return {
       port,
       url: `http://127.0.0.1:${port}`,
+      metricsUrl: http.metricsUrl,
       config,
       db,
       bus,

@@ -7,7 +7,17 @@ import type { Logger } from '../logger.js';
 const INTERNAL = { message: '服务内部错误,请稍后再试', code: 'INTERNAL_SERVER_ERROR' };
 
 /** Codes a client may branch on besides ours: GraphQL's own refusals of a malformed operation. */
-const GRAPHQL_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST']);
+const GRAPHQL_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST']);
+
+/**
+ * Apollo refuses some requests with a bare GraphQLError that has an HTTP status but no code (a
+ * persisted query whose hash does not match its text, an unsupported persisted-query version);
+ * Apollo then labels it INTERNAL_SERVER_ERROR, the code alerts watch. A 4xx is the client's fault.
+ */
+function isClientRequestError(error: GraphQLError): boolean {
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  return !error.originalError && typeof status === 'number' && status >= 400 && status < 500;
+}
 
 function extensionsOf(error: DomainError): Record<string, unknown> {
   switch (error.code) {
@@ -49,6 +59,9 @@ export function formatError(log: Logger, formatted: GraphQLFormattedError, error
   const code = formatted.extensions?.code;
   if (original instanceof GraphQLError && typeof code === 'string' && GRAPHQL_CODES.has(code)) {
     return { message: redactValues(formatted.message), locations: formatted.locations, extensions: { code } };
+  }
+  if (original instanceof GraphQLError && isClientRequestError(original)) {
+    return { message: redactValues(formatted.message), locations: formatted.locations, extensions: { code: 'BAD_REQUEST' } };
   }
   if (original instanceof GraphQLError && !original.originalError && code === undefined) {
     // Validation rules (depth, cost, aliases...) report as plain GraphQLErrors.

@@ -1,11 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
+import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import cors from 'cors';
 import express, { type Request, type Response } from 'express';
+import helmet from 'helmet';
 import type { GraphQLSchema } from 'graphql';
 import type { Database } from '../db/database.js';
 import { DomainError } from '../domain/errors.js';
@@ -24,6 +26,12 @@ export interface HttpOptions {
   corsOrigins: readonly string[];
   trustedProxies: readonly string[];
   bodyLimitBytes: number;
+  /** HSTS is sent only when browsers reach us over https. */
+  https: boolean;
+  /** `/metrics` needs `Authorization: Bearer <metricsToken>`, or is served only on `metricsPort`. */
+  metricsToken?: string;
+  metricsPort?: number;
+  metricsHost: string;
 }
 
 export interface HttpDeps {
@@ -38,6 +46,8 @@ export interface HttpDeps {
 
 export interface HttpServer {
   server: Server;
+  /** Where `/metrics` is served when METRICS_PORT is set. */
+  metricsUrl?: string;
   /** Stops accepting, lets in-flight requests finish, closes sockets. */
   stop(): Promise<void>;
 }
@@ -49,6 +59,7 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   // X-Forwarded-For is believed only when it comes from a listed proxy.
   app.set('trust proxy', options.trustedProxies.length ? [...options.trustedProxies] : false);
   app.disable('x-powered-by');
+  app.use(securityHeaders(options.https));
 
   const authenticate = async (authorization: string | undefined) => {
     if (!authorization) return { actor: null, authError: null };
@@ -112,9 +123,7 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     const ok = await deps.ready().catch(() => false);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable' });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  const metrics = await serveMetrics(app, options, deps.metrics);
   app.get('/return', (_req, res) => {
     res.type('html').send(RETURN_PAGE);
   });
@@ -142,8 +151,63 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   server.on('request', app);
   return {
     server,
-    stop: () => apollo.stop(),
+    metricsUrl: metrics.url,
+    stop: async () => {
+      await apollo.stop();
+      await metrics.close();
+    },
   };
+}
+
+/**
+ * helmet's headers on every response. No page of ours is meant to be framed (the liveness page is
+ * Aliyun's), so frame-ancestors is 'none' everywhere; the CSP stops there, because the pages under
+ * /demo and /admin bring their own.
+ */
+function securityHeaders(https: boolean) {
+  return helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: helmet.contentSecurityPolicy.dangerouslyDisableDefaultSrc, frameAncestors: ["'none'"], baseUri: ["'self'"], objectSrc: ["'none'"] } },
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: https ? { maxAge: 365 * 24 * 3600, includeSubDomains: true } : false,
+  });
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * `/metrics` on METRICS_PORT only (bound to METRICS_HOST, an internal address), or on the main port
+ * behind `Authorization: Bearer <METRICS_TOKEN>`; open only when neither is set (never in production).
+ */
+async function serveMetrics(app: express.Express, options: HttpOptions, metrics: Metrics): Promise<{ url?: string; close: () => Promise<void> }> {
+  const answer = async (_req: Request, res: Response) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  };
+  if (options.metricsPort !== undefined) {
+    const internal = express();
+    internal.disable('x-powered-by');
+    internal.get('/metrics', answer);
+    const server = createServer(internal);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.metricsPort, options.metricsHost, resolve);
+    });
+    const { address, port } = server.address() as AddressInfo;
+    return {
+      url: `http://${address.includes(':') ? `[${address}]` : address}:${port}/metrics`,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+  const expected = options.metricsToken === undefined ? undefined : sha256(`Bearer ${options.metricsToken}`);
+  app.get('/metrics', (req, res, next) => {
+    // Hashed first, so the comparison takes the same time whatever the length sent.
+    if (expected && !timingSafeEqual(sha256(req.headers.authorization ?? ''), expected)) {
+      res.status(401).set('www-authenticate', 'Bearer').json({ error: 'UNAUTHENTICATED' });
+      return;
+    }
+    next();
+  }, answer);
+  return { close: async () => {} };
 }
 
 const RETURN_PAGE = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>认证已提交</title></head>

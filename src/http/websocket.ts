@@ -78,7 +78,7 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
         const errors = validate(options.schema, document, rules, { maxErrors: 10 });
         if (errors.length) return options.introspection ? errors : errors.map(withoutSuggestions);
         const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError('operation not found')];
+        if (!operation) return [new GraphQLError('operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
         const contextValue = await options.contextFor(ctx.extra.authorization, options.requestMeta(ctx.extra.request));
         return {
           schema: options.schema,
