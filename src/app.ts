@@ -111,14 +111,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       clock,
       log,
     );
-    const verifications = new VerificationService(
+    const verifications = new VerificationService({
       db,
       provider,
       vault,
       blindIndex,
       bus,
       guard,
-      {
+      settings: {
         mode: provider.mode,
         publicBaseUrl,
         returnUrlOrigins: config.RETURN_URL_ORIGINS,
@@ -127,7 +127,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       },
       clock,
       log,
-    );
+    });
     const services = {
       verifications,
       results,

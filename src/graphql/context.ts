@@ -9,7 +9,8 @@ import type { AuthStatusService } from '../services/auth-status.service.js';
 import type { PersonalDataService } from '../services/personal-data.service.js';
 import type { PersonalDataVault } from '../services/vault.js';
 import type { VerificationResultService } from '../services/verification-result.service.js';
-import type { RequestMeta, VerificationService } from '../services/verification.service.js';
+import type { RequestMeta } from '../domain/application.js';
+import type { VerificationService } from '../services/verification.service.js';
 import type { VerificationWatch } from '../services/verification-watch.js';
 
 export interface Services {
@@ -82,10 +83,7 @@ function maskedLoader(vault: PersonalDataVault) {
     (rows) =>
       Promise.all(
         rows.map(async (row) => {
-          const [name, number] = await vault.openText(row.userId, [
-            { aad: { table: 'verifications', column: 'name_cipher', rowId: row.id }, sealed: row.nameCipher },
-            { aad: { table: 'verifications', column: 'id_number_cipher', rowId: row.id }, sealed: row.idNumberCipher },
-          ]);
+          const [{ realName: name, idNumber: number }] = (await vault.openApplicants(row.userId, [row])) as [{ realName: string | null; idNumber: string | null }];
           return { maskedName: name ? maskName(name) : null, maskedIdCardNumber: number ? maskIdCardNumber(number) : null };
         }),
       ),

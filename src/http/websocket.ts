@@ -8,7 +8,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { formatError, withoutSuggestions } from '../graphql/errors.js';
 import { parseOptions, validationRules } from '../graphql/limits.js';
 import type { Logger } from '../logger.js';
-import type { RequestMeta } from '../services/verification.service.js';
+import type { RequestMeta } from '../domain/application.js';
 import type { Actor } from '../domain/actor.js';
 import type { Authenticator } from './auth.js';
 import type { Metrics } from './metrics.js';

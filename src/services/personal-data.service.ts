@@ -45,8 +45,6 @@ export interface DeletionReceipt {
   faceImagesRemoved: number;
 }
 
-const nameAad = (id: string) => ({ table: 'verifications', column: 'name_cipher', rowId: id });
-const numberAad = (id: string) => ({ table: 'verifications', column: 'id_number_cipher', rowId: id });
 
 /** The data subject's rights (PIPL Art. 45 and 47): a copy of everything held, and erasure. */
 export class PersonalDataService {
@@ -69,16 +67,10 @@ export class PersonalDataService {
       personalDataRepository.faceImagesOf(this.db, userId),
       auditRepository.forUser(this.db, userId),
     ]);
-    const opened = await this.vault.openText(
-      userId,
-      verifications.flatMap((v) => [
-        { aad: nameAad(v.id), sealed: v.nameCipher },
-        { aad: numberAad(v.id), sealed: v.idNumberCipher },
-      ]),
-    );
+    const applicants = await this.vault.openApplicants(userId, verifications);
     const faceImages = await Promise.all(
       images.map(async (image) => {
-        const bytes = await this.vault.openBytes(userId, { table: 'face_images', column: 'image_cipher', rowId: image.verificationId }, image.imageCipher);
+        const bytes = await this.vault.openFaceImage(userId, image.verificationId, image.imageCipher);
         return { verificationId: image.verificationId, createdAt: image.createdAt, purgeAfter: image.purgeAfter, imageBase64: bytes?.toString('base64') ?? null };
       }),
     );
@@ -91,8 +83,8 @@ export class PersonalDataService {
         id: v.id,
         status: v.status,
         mode: v.mode,
-        realName: opened[2 * i] ?? null,
-        idCardNumber: opened[2 * i + 1] ?? null,
+        realName: applicants[i]!.realName,
+        idCardNumber: applicants[i]!.idNumber,
         failureCode: v.failureCode,
         consentId: v.consentId,
         createdAt: v.createdAt,

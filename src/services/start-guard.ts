@@ -2,7 +2,12 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import type { AuthStatusService } from './auth-status.service.js';
-import type { RequestMeta, StartGuard } from './verification.service.js';
+import type { RequestMeta } from '../domain/application.js';
+
+/** What must hold before a start reaches the provider: the lockout and the rate limits. */
+export interface StartGuard {
+  check(userId: string, idNumberIndex: string, meta: RequestMeta): Promise<void>;
+}
 
 export interface StartLimits {
   perUser: number;

@@ -2,6 +2,20 @@ import type { Database, Executor } from '../db/database.js';
 import { newDataKey, openFieldText, openField, sealField, type FieldAad, type MasterKeyring } from '../crypto/envelope.js';
 import { userKeyRepository } from '../repositories/user-key.repository.js';
 
+/** Each sealed column's AAD binds the value to its table, column and row. */
+const aad = {
+  name: (verificationId: string) => ({ table: 'verifications', column: 'name_cipher', rowId: verificationId }),
+  idNumber: (verificationId: string) => ({ table: 'verifications', column: 'id_number_cipher', rowId: verificationId }),
+  faceImage: (verificationId: string) => ({ table: 'face_images', column: 'image_cipher', rowId: verificationId }),
+};
+
+/** A verification's sealed applicant: the name and number as the user gave them. */
+interface SealedApplicant {
+  id: string;
+  nameCipher: Buffer | null;
+  idNumberCipher: Buffer | null;
+}
+
 /**
  * Personal data at rest: each value sealed under its owner's data key, each data key wrapped by the
  * master keyring. Deleting a user's key (shred) leaves every copy of their data unreadable,
@@ -42,6 +56,35 @@ export class PersonalDataVault {
   async openBytes(userId: string, aad: FieldAad, sealed: Buffer, db: Executor = this.db) {
     const key = await this.dataKey(db, userId, false);
     return key ? openField(key, sealed, aad) : null;
+  }
+
+  async sealApplicant(userId: string, verificationId: string, applicant: { realName: string; idNumber: string }) {
+    const [nameCipher, idNumberCipher] = await this.seal(userId, [
+      { aad: aad.name(verificationId), value: applicant.realName },
+      { aad: aad.idNumber(verificationId), value: applicant.idNumber },
+    ]);
+    return { nameCipher: nameCipher!, idNumberCipher: idNumberCipher! };
+  }
+
+  /** One user's verifications, opened under one key lookup; nulls where erased or shredded. */
+  async openApplicants(userId: string, rows: readonly SealedApplicant[]) {
+    const opened = await this.openText(
+      userId,
+      rows.flatMap((row) => [
+        { aad: aad.name(row.id), sealed: row.nameCipher },
+        { aad: aad.idNumber(row.id), sealed: row.idNumberCipher },
+      ]),
+    );
+    return rows.map((_, i) => ({ realName: opened[2 * i] ?? null, idNumber: opened[2 * i + 1] ?? null }));
+  }
+
+  async sealFaceImage(tx: Executor, userId: string, verificationId: string, image: Buffer) {
+    const [imageCipher] = await this.seal(userId, [{ aad: aad.faceImage(verificationId), value: image }], tx);
+    return imageCipher!;
+  }
+
+  async openFaceImage(userId: string, verificationId: string, sealed: Buffer) {
+    return this.openBytes(userId, aad.faceImage(verificationId), sealed);
   }
 
   async shred(db: Executor, userId: string) {

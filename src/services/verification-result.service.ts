@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { callbackTokenMatches } from '../crypto/callback-token.js';
 import type { Database, Executor } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { faceImages } from '../db/schema.js';
@@ -24,8 +24,6 @@ export class CallbackRefused extends Error {
     super(status === 400 ? 'missing parameters' : 'unknown verification or bad token');
   }
 }
-
-export const hashCallbackToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const DAY_MS = 86_400_000;
 /** Aliyun's CertifyIds are short alphanumerics; anything else (NUL, which PostgreSQL refuses, included) is not one. */
@@ -53,10 +51,7 @@ export class VerificationResultService {
   async handleCallback(certifyId: string | undefined, callbackToken: string | undefined): Promise<VerificationRow> {
     if (!certifyId || !callbackToken || !CERTIFY_ID.test(certifyId) || callbackToken.length > 128) throw new CallbackRefused(400);
     const row = await verificationRepository.byCertifyId(this.db, certifyId);
-    const expected = Buffer.from(row?.callbackTokenHash ?? '0'.repeat(64), 'hex');
-    const given = Buffer.from(hashCallbackToken(callbackToken), 'hex');
-    const tokenMatches = expected.length === given.length && timingSafeEqual(expected, given);
-    if (!row || !row.callbackTokenHash || !tokenMatches) throw new CallbackRefused(403);
+    if (!callbackTokenMatches(row?.callbackTokenHash, callbackToken) || !row) throw new CallbackRefused(403);
     return this.refresh(row, 'provider');
   }
 
@@ -117,15 +112,11 @@ export class VerificationResultService {
     const days = this.settings.faceImageRetentionDays;
     if (days <= 0) return;
     const now = this.clock();
-    const [imageCipher] = await this.vault.seal(
-      row.userId,
-      [{ aad: { table: 'face_images', column: 'image_cipher', rowId: row.id }, value: image }],
-      tx,
-    );
+    const imageCipher = await this.vault.sealFaceImage(tx, row.userId, row.id, image);
     await tx.insert(faceImages).values({
       verificationId: row.id,
       userId: row.userId,
-      imageCipher: imageCipher!,
+      imageCipher,
       createdAt: now,
       purgeAfter: new Date(now.getTime() + days * DAY_MS),
     });

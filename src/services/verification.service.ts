@@ -1,46 +1,20 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { Database } from '../db/database.js';
-import { isUniqueViolation } from '../db/errors.js';
-import { CONSENT_TERMS } from '../domain/consent-terms.js';
-import { actorLabel, canSee, isUuid, type Actor } from '../domain/actor.js';
-import { DomainError, ErrorCode } from '../domain/errors.js';
-import { parseIdCardNumber } from '../domain/id-card.js';
-import { isTerminal, type FailureCode } from '../domain/verification-status.js';
+import { randomUUID } from 'node:crypto';
 import type { BlindIndex } from '../crypto/blind-index.js';
+import { hashCallbackToken, newCallbackToken } from '../crypto/callback-token.js';
+import type { Database } from '../db/database.js';
+import { actorLabel, canSee, isUuid, type Actor } from '../domain/actor.js';
+import { parseApplication, type Application, type RequestMeta, type StartInput } from '../domain/application.js';
+import { DomainError, ErrorCode } from '../domain/errors.js';
+import { isTerminal, type FailureCode } from '../domain/verification-status.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { ProviderError, type FaceVerifyProvider, type ProviderMode } from '../providers/provider.js';
-import { consentRepository } from '../repositories/consent.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
-import { appendAudit } from './audit-log.js';
-import { hashCallbackToken } from './verification-result.service.js';
+import { recordAttempt, type Attempt, type AttemptOutcome } from './attempt-record.js';
+import type { StartGuard } from './start-guard.js';
 import { announce, moveVerification } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
-
-export interface StartInput {
-  realName: string;
-  idCardNumber: string;
-  consentVersion: string;
-  biometricConsent?: boolean | null;
-  returnUrl?: string | null;
-  idempotencyKey?: string | null;
-  metaInfo?: string | null;
-}
-
-/** A start that passed validation: what goes to the provider and into the record. */
-interface Application {
-  realName: string;
-  idNumber: string;
-  idempotencyKey: string | null;
-  returnUrl: string;
-  metaInfo?: string;
-}
-
-export interface RequestMeta {
-  clientIp?: string;
-  userAgent?: string;
-}
 
 export interface StartSettings {
   mode: ProviderMode;
@@ -50,28 +24,33 @@ export interface StartSettings {
   maxAccountsPerIdentity: number;
 }
 
-/** What must hold before a start reaches the provider: lockout and rate limits (see limits). */
-export interface StartGuard {
-  check(userId: string, idNumberIndex: string, meta: RequestMeta): Promise<void>;
+export interface VerificationServiceDeps {
+  db: Database;
+  provider: FaceVerifyProvider;
+  vault: PersonalDataVault;
+  blindIndex: BlindIndex;
+  bus: EventBus;
+  guard: StartGuard;
+  settings: StartSettings;
+  clock: () => Date;
+  log: Logger;
 }
 
-const NAME = /^[\p{Script=Han}\p{L}\p{M}·•. ]{1,40}$/u;
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
-
+/** Starting and cancelling verifications; results arrive through VerificationResultService. */
 export class VerificationService {
-  constructor(
-    private readonly db: Database,
-    private readonly provider: FaceVerifyProvider,
-    private readonly vault: PersonalDataVault,
-    private readonly blindIndex: BlindIndex,
-    private readonly bus: EventBus,
-    private readonly guard: StartGuard,
-    private readonly settings: StartSettings,
-    private readonly clock: () => Date,
-    private readonly log: Logger,
-  ) {}
-
+  private readonly db;
+  private readonly provider;
+  private readonly vault;
+  private readonly blindIndex;
+  private readonly guard;
+  private readonly settings;
+  private readonly clock;
+  private readonly log;
   private readonly inFlight = new Map<string, Promise<VerificationRow>>();
+
+  constructor(private readonly deps: VerificationServiceDeps) {
+    ({ db: this.db, provider: this.provider, vault: this.vault, blindIndex: this.blindIndex, guard: this.guard, settings: this.settings, clock: this.clock, log: this.log } = deps);
+  }
 
   async get(actor: Actor, id: string): Promise<VerificationRow | null> {
     if (!isUuid(id)) return null;
@@ -82,18 +61,8 @@ export class VerificationService {
   async start(actor: Actor, input: StartInput, meta: RequestMeta): Promise<VerificationRow> {
     if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '服务账号不能发起实名认证');
     const userId = actor.userId;
-    const realName = input.realName.normalize('NFC').trim().replace(/\s+/g, ' ');
-    if (!NAME.test(realName) || !/\p{L}/u.test(realName)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '请输入与身份证一致的真实姓名');
-    const idCard = parseIdCardNumber(input.idCardNumber, this.clock());
-    if (input.consentVersion !== CONSENT_TERMS.version || input.biometricConsent === false) {
-      throw new DomainError(ErrorCode.CONSENT_REQUIRED);
-    }
-    const returnUrl = this.checkReturnUrl(input.returnUrl);
-    const idempotencyKey = input.idempotencyKey ?? null;
-    if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new DomainError(ErrorCode.BAD_USER_INPUT, 'idempotencyKey 须为 8–64 位字母、数字、- 或 _');
-    }
-    const application = { realName, idNumber: idCard.value, idempotencyKey, returnUrl, metaInfo: input.metaInfo ?? undefined };
+    const application = parseApplication(input, this.settings, this.clock());
+    const { idempotencyKey } = application;
     if (!idempotencyKey) return this.begin(userId, application, meta);
     const earlier = await verificationRepository.byIdempotencyKey(this.db, userId, idempotencyKey);
     if (earlier) return earlier;
@@ -108,7 +77,7 @@ export class VerificationService {
   }
 
   private async begin(userId: string, application: Application, meta: RequestMeta): Promise<VerificationRow> {
-    const { realName, idNumber, idempotencyKey, returnUrl } = application;
+    const { realName, idNumber, returnUrl } = application;
     const idNumberIndex = this.blindIndex.of(idNumber);
 
     const identity = await identityRepository.byUser(this.db, userId);
@@ -123,14 +92,14 @@ export class VerificationService {
     if (held.length >= this.settings.maxAccountsPerIdentity) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND);
 
     const id = randomUUID();
-    const attempt = { id, userId, realName, idNumber, idNumberIndex, idempotencyKey, returnUrl, meta };
+    const attempt = { id, userId, application, idNumberIndex, meta };
     const match = await this.callProvider(() => this.provider.checkIdentity(realName, idNumber));
     if (match.ok && match.value !== 'MATCH') {
       return this.record(attempt, { status: 'FAILED', failureCode: match.value === 'MISMATCH' ? 'NAME_ID_MISMATCH' : 'NO_SUCH_IDENTITY' });
     }
     if (!match.ok) return this.record(attempt, { status: 'FAILED', failureCode: match.failureCode });
 
-    const callbackToken = randomBytes(32).toString('base64url');
+    const callbackToken = newCallbackToken();
     const session = await this.callProvider(() =>
       this.provider.initFaceVerify({
         outerOrderNo: id.replaceAll('-', ''),
@@ -158,7 +127,7 @@ export class VerificationService {
     if (isTerminal(row.status)) return row;
     const now = this.clock();
     const moved = await this.db.transaction((tx) => moveVerification(tx, id, { to: 'CANCELED', failureCode: 'CANCELED_BY_USER', actor: actorLabel(actor) }, now));
-    if (moved) await announce(this.bus, this.log, moved);
+    if (moved) await announce(this.deps.bus, this.log, moved);
     return moved ?? (await verificationRepository.byId(this.db, id))!;
   }
 
@@ -178,104 +147,11 @@ export class VerificationService {
 
   private async sameApplicant(open: VerificationRow, idNumberIndex: string, realName: string) {
     if (open.idNumberIndex !== idNumberIndex) return false;
-    const [name] = await this.vault.openText(open.userId, [{ aad: { table: 'verifications', column: 'name_cipher', rowId: open.id }, sealed: open.nameCipher }]);
-    return name === realName;
+    const [applicant] = await this.vault.openApplicants(open.userId, [open]);
+    return applicant!.realName === realName;
   }
 
-  private checkReturnUrl(raw: string | null | undefined): string {
-    if (!raw) return `${this.settings.publicBaseUrl}/return`;
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new DomainError(ErrorCode.BAD_USER_INPUT, 'returnUrl 不是有效的地址');
-    }
-    const allowed = [new URL(this.settings.publicBaseUrl).origin, ...this.settings.returnUrlOrigins];
-    if (!['https:', 'http:'].includes(url.protocol) || !allowed.includes(url.origin) || raw.length > 1024) {
-      throw new DomainError(ErrorCode.BAD_USER_INPUT, 'returnUrl 不在允许的域名内');
-    }
-    return url.toString();
-  }
-
-  /**
-   * One transaction: the consent, the superseding of any open attempt, the new record and its audit
-   * event. A concurrent start with the same idempotency key loses on the unique index and returns
-   * the winner's record.
-   */
-  private async record(
-    attempt: { id: string; userId: string; realName: string; idNumber: string; idNumberIndex: string; idempotencyKey: string | null; returnUrl: string; meta: RequestMeta },
-    outcome: { status: 'PENDING' | 'FAILED'; failureCode?: FailureCode; certifyId?: string; certifyUrl?: string; callbackTokenHash?: string },
-  ): Promise<VerificationRow> {
-    const { id, userId } = attempt;
-    const [nameCipher, idNumberCipher] = await this.vault.seal(userId, [
-      { aad: { table: 'verifications', column: 'name_cipher', rowId: id }, value: attempt.realName },
-      { aad: { table: 'verifications', column: 'id_number_cipher', rowId: id }, value: attempt.idNumber },
-    ]);
-    const now = this.clock();
-    const superseded: VerificationRow[] = [];
-    const write = () =>
-      this.db.transaction(async (tx) => {
-        const consentId = randomUUID();
-        await consentRepository.insert(tx, {
-          id: consentId,
-          userId,
-          version: CONSENT_TERMS.version,
-          biometric: true,
-          clientIp: attempt.meta.clientIp ?? null,
-          userAgent: attempt.meta.userAgent?.slice(0, 512) ?? null,
-          acceptedAt: now,
-        });
-        const open = await verificationRepository.openForUser(tx, userId);
-        const moved = open && (await moveVerification(tx, open.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${userId}` }, now));
-        if (moved) superseded.push(moved);
-        const row = await verificationRepository.insert(tx, {
-          id,
-          userId,
-          status: outcome.status,
-          mode: this.settings.mode,
-          nameCipher,
-          idNumberCipher,
-          idNumberIndex: attempt.idNumberIndex,
-          consentId,
-          idempotencyKey: attempt.idempotencyKey,
-          outerOrderNo: id.replaceAll('-', ''),
-          certifyId: outcome.certifyId ?? null,
-          certifyUrl: outcome.certifyUrl ?? null,
-          callbackTokenHash: outcome.callbackTokenHash ?? null,
-          returnUrl: attempt.returnUrl,
-          failureCode: outcome.failureCode ?? null,
-          createdAt: now,
-          updatedAt: now,
-          expiresAt: new Date(now.getTime() + this.settings.ttlMinutes * 60_000),
-          completedAt: outcome.status === 'FAILED' ? now : null,
-        });
-        await appendAudit(tx, {
-          at: now,
-          actor: `user:${userId}`,
-          action: outcome.status === 'PENDING' ? 'verification.started' : 'verification.failed',
-          subjectUserId: userId,
-          verificationId: id,
-          detail: { consentVersion: CONSENT_TERMS.version, failureCode: outcome.failureCode ?? null, mode: this.settings.mode },
-        });
-        return row;
-      });
-
-    let row: VerificationRow | undefined;
-    for (let tries = 1; !row; tries++) {
-      try {
-        row = await write();
-      } catch (error) {
-        if (attempt.idempotencyKey && isUniqueViolation(error, 'verifications_idempotency_idx')) {
-          return (await verificationRepository.byIdempotencyKey(this.db, userId, attempt.idempotencyKey))!;
-        }
-        // A concurrent start of this user opened a record between our read and our insert: go again
-        // once. With the same idempotency key, that second try meets the key's index and returns above.
-        if (tries > 1 || !isUniqueViolation(error, 'verifications_one_open_idx')) throw error;
-        superseded.length = 0;
-      }
-    }
-    for (const s of superseded) await announce(this.bus, this.log, s);
-    await announce(this.bus, this.log, row);
-    return row;
+  private record(attempt: Attempt, outcome: AttemptOutcome): Promise<VerificationRow> {
+    return recordAttempt(this.deps, attempt, outcome);
   }
 }

@@ -5,7 +5,7 @@ import { verifications } from '../../src/db/schema.js';
 import { SANDBOX_MAGIC_NUMBERS } from '../../src/providers/sandbox/magic-numbers.js';
 import { auditRepository } from '../../src/repositories/audit.repository.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
-import { hashCallbackToken } from '../../src/services/verification-result.service.js';
+import { hashCallbackToken } from '../../src/crypto/callback-token.js';
 import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
 

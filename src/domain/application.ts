@@ -1,0 +1,69 @@
+import { CONSENT_TERMS } from './consent-terms.js';
+import { DomainError, ErrorCode } from './errors.js';
+import { parseIdCardNumber } from './id-card.js';
+
+/** What a user sends to start a verification (StartVerificationInput). */
+export interface StartInput {
+  realName: string;
+  idCardNumber: string;
+  consentVersion: string;
+  biometricConsent?: boolean | null;
+  returnUrl?: string | null;
+  idempotencyKey?: string | null;
+  metaInfo?: string | null;
+}
+
+/** A start that passed validation: what goes to the provider and into the record. */
+export interface Application {
+  realName: string;
+  idNumber: string;
+  idempotencyKey: string | null;
+  returnUrl: string;
+  metaInfo?: string;
+}
+
+/** Where a request came from: recorded with the consent, and one of the start budgets. */
+export interface RequestMeta {
+  clientIp?: string;
+  userAgent?: string;
+}
+
+/** Where a user may be sent back to after liveness: our own origin and the configured ones. */
+export interface ReturnUrlPolicy {
+  publicBaseUrl: string;
+  returnUrlOrigins: readonly string[];
+}
+
+const NAME = /^[\p{Script=Han}\p{L}\p{M}·•. ]{1,40}$/u;
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** Checks a start's input in the order a user should hear about it; throws the first refusal. */
+export function parseApplication(input: StartInput, returnUrls: ReturnUrlPolicy, today: Date): Application {
+  const realName = input.realName.normalize('NFC').trim().replace(/\s+/g, ' ');
+  if (!NAME.test(realName) || !/\p{L}/u.test(realName)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '请输入与身份证一致的真实姓名');
+  const idCard = parseIdCardNumber(input.idCardNumber, today);
+  if (input.consentVersion !== CONSENT_TERMS.version || input.biometricConsent === false) {
+    throw new DomainError(ErrorCode.CONSENT_REQUIRED);
+  }
+  const returnUrl = checkReturnUrl(input.returnUrl, returnUrls);
+  const idempotencyKey = input.idempotencyKey ?? null;
+  if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'idempotencyKey 须为 8–64 位字母、数字、- 或 _');
+  }
+  return { realName, idNumber: idCard.value, idempotencyKey, returnUrl, metaInfo: input.metaInfo ?? undefined };
+}
+
+function checkReturnUrl(raw: string | null | undefined, policy: ReturnUrlPolicy): string {
+  if (!raw) return `${policy.publicBaseUrl}/return`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'returnUrl 不是有效的地址');
+  }
+  const allowed = [new URL(policy.publicBaseUrl).origin, ...policy.returnUrlOrigins];
+  if (!['https:', 'http:'].includes(url.protocol) || !allowed.includes(url.origin) || raw.length > 1024) {
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'returnUrl 不在允许的域名内');
+  }
+  return url.toString();
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Executor } from '../db/database.js';
+import { isUniqueViolation } from '../db/errors.js';
+import type { Application, RequestMeta } from '../domain/application.js';
+import { CONSENT_TERMS } from '../domain/consent-terms.js';
+import type { FailureCode } from '../domain/verification-status.js';
+import type { Logger } from '../logger.js';
+import type { ProviderMode } from '../providers/provider.js';
+import type { EventBus } from '../pubsub/event-bus.js';
+import { consentRepository } from '../repositories/consent.repository.js';
+import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import { appendAudit } from './audit-log.js';
+import { announce, moveVerification } from './transitions.js';
+import type { PersonalDataVault } from './vault.js';
+
+/** One start, from its validated application to the record it leaves. */
+export interface Attempt {
+  id: string;
+  userId: string;
+  application: Application;
+  idNumberIndex: string;
+  meta: RequestMeta;
+}
+
+export type AttemptOutcome =
+  | { status: 'PENDING'; certifyId: string; certifyUrl: string; callbackTokenHash: string }
+  | { status: 'FAILED'; failureCode: FailureCode };
+
+export interface AttemptRecordDeps {
+  db: Database;
+  vault: PersonalDataVault;
+  bus: EventBus;
+  clock: () => Date;
+  log: Logger;
+  settings: { mode: ProviderMode; ttlMinutes: number };
+}
+
+/**
+ * One transaction: the consent, the superseding of any open attempt, the new record and its audit
+ * event. A concurrent start with the same idempotency key loses on the unique index and returns
+ * the winner's record.
+ */
+export async function recordAttempt(deps: AttemptRecordDeps, attempt: Attempt, outcome: AttemptOutcome): Promise<VerificationRow> {
+  const { db, bus, log } = deps;
+  const { userId, application } = attempt;
+  const sealed = await deps.vault.sealApplicant(userId, attempt.id, application);
+  const now = deps.clock();
+  let written: { row: VerificationRow; superseded?: VerificationRow } | undefined;
+  for (let tries = 1; !written; tries++) {
+    try {
+      written = await db.transaction((tx) => writeAttempt(tx, deps.settings, attempt, outcome, sealed, now));
+    } catch (error) {
+      if (application.idempotencyKey && isUniqueViolation(error, 'verifications_idempotency_idx')) {
+        return (await verificationRepository.byIdempotencyKey(db, userId, application.idempotencyKey))!;
+      }
+      // A concurrent start of this user opened a record between our read and our insert: go again
+      // once. With the same idempotency key, that second try meets the key's index and returns above.
+      if (tries > 1 || !isUniqueViolation(error, 'verifications_one_open_idx')) throw error;
+    }
+  }
+  if (written.superseded) await announce(bus, log, written.superseded);
+  await announce(bus, log, written.row);
+  return written.row;
+}
+
+async function writeAttempt(
+  tx: Executor,
+  settings: AttemptRecordDeps['settings'],
+  { id, userId, application, idNumberIndex, meta }: Attempt,
+  outcome: AttemptOutcome,
+  sealed: { nameCipher: Buffer; idNumberCipher: Buffer },
+  now: Date,
+) {
+  const consentId = randomUUID();
+  await consentRepository.insert(tx, {
+    id: consentId,
+    userId,
+    version: CONSENT_TERMS.version,
+    biometric: true,
+    clientIp: meta.clientIp ?? null,
+    userAgent: meta.userAgent?.slice(0, 512) ?? null,
+    acceptedAt: now,
+  });
+  const open = await verificationRepository.openForUser(tx, userId);
+  const superseded = open && (await moveVerification(tx, open.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${userId}` }, now));
+  const failureCode = outcome.status === 'FAILED' ? outcome.failureCode : null;
+  const session = outcome.status === 'PENDING' ? outcome : undefined;
+  const row = await verificationRepository.insert(tx, {
+    id,
+    userId,
+    status: outcome.status,
+    mode: settings.mode,
+    ...sealed,
+    idNumberIndex,
+    consentId,
+    idempotencyKey: application.idempotencyKey,
+    outerOrderNo: id.replaceAll('-', ''),
+    certifyId: session?.certifyId ?? null,
+    certifyUrl: session?.certifyUrl ?? null,
+    callbackTokenHash: session?.callbackTokenHash ?? null,
+    returnUrl: application.returnUrl,
+    failureCode,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: new Date(now.getTime() + settings.ttlMinutes * 60_000),
+    completedAt: outcome.status === 'FAILED' ? now : null,
+  });
+  await appendAudit(tx, {
+    at: now,
+    actor: `user:${userId}`,
+    action: outcome.status === 'PENDING' ? 'verification.started' : 'verification.failed',
+    subjectUserId: userId,
+    verificationId: id,
+    detail: { consentVersion: CONSENT_TERMS.version, failureCode, mode: settings.mode },
+  });
+  return { row, superseded: superseded || undefined };
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseApplication } from '../../src/domain/application.js';
+import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
+import { ErrorCode } from '../../src/domain/errors.js';
+import { validIdNumber } from '../support/id-numbers.js';
+
+const returnUrls = { publicBaseUrl: 'https://realname.example', returnUrlOrigins: ['https://app.example'] };
+const today = new Date('2026-11-01T00:00:00Z');
+const input = (extra: Record<string, unknown> = {}) => ({ realName: ' 张  三 ', idCardNumber: validIdNumber(), consentVersion: CONSENT_TERMS.version, ...extra });
+const refusal = (extra: Record<string, unknown>) => {
+  try {
+    parseApplication(input(extra), returnUrls, today);
+  } catch (error) {
+    return (error as { code: ErrorCode }).code;
+  }
+  return undefined;
+};
+
+describe(parseApplication.name, () => {
+  it('normalises the name and defaults the return page to our own', () => {
+    expect(parseApplication(input(), returnUrls, today)).toMatchObject({ realName: '张 三', returnUrl: 'https://realname.example/return', idempotencyKey: null });
+  });
+
+  it('refuses old consent, a refused face consent, a foreign returnUrl and a malformed idempotency key', () => {
+    expect(refusal({ consentVersion: '2000-01-01' })).toBe(ErrorCode.CONSENT_REQUIRED);
+    expect(refusal({ biometricConsent: false })).toBe(ErrorCode.CONSENT_REQUIRED);
+    expect(refusal({ returnUrl: 'https://evil.example/x' })).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(refusal({ idempotencyKey: 'short' })).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(refusal({ idCardNumber: '110101199003071234' })).toBe(ErrorCode.INVALID_ID_CARD_NUMBER);
+  });
+
+  it('accepts a configured return origin', () => {
+    expect(parseApplication(input({ returnUrl: 'https://app.example/done' }), returnUrls, today).returnUrl).toBe('https://app.example/done');
+  });
+});
