@@ -11,6 +11,7 @@ import { buildRealnameSchema } from './graphql/schema.js';
 import { createAuthenticator } from './http/auth.js';
 import { rememberVerifiedTokens } from './http/verified-tokens.js';
 import { createMetrics } from './http/metrics.js';
+import { watchReviewQueue } from './http/review-metrics.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { createAliyunProvider } from './providers/aliyun/aliyun.provider.js';
@@ -20,10 +21,14 @@ import { createMemoryBus, createRedisBus, type EventBus } from './pubsub/event-b
 import type { GateFacts } from './repositories/gate.repository.js';
 import { AccessLog } from './services/access-log.js';
 import { AuthStatusService } from './services/auth-status.service.js';
+import { DenylistService } from './services/denylist.service.js';
 import { GateCache } from './services/gate-cache.js';
 import { createStartGuard } from './services/start-guard.js';
 import { PersonalDataService } from './services/personal-data.service.js';
 import { PURGE_INTERVAL_MS, RetentionService } from './services/retention.service.js';
+import { ReviewService } from './services/review.service.js';
+import { StatsService } from './services/stats.service.js';
+import { SupportService } from './services/support.service.js';
 import { PersonalDataVault } from './services/vault.js';
 import { VerificationResultService } from './services/verification-result.service.js';
 import { VerificationWatch } from './services/verification-watch.js';
@@ -90,12 +95,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       unlistenGateReconnect();
     });
     const authStatus = new AuthStatusService(db, { failures: config.LOCKOUT_FAILURES, windowSeconds: config.LOCKOUT_WINDOW_SECONDS }, clock, gateCache);
-    const guard = createStartGuard(
+    const denylist = new DenylistService(db, blindIndex, bus, clock, log);
+    const limitsStore = redis && { client: redis, prefix: config.REDIS_KEY_PREFIX };
+    const guard = denylist.guard(createStartGuard(
       authStatus,
       { perUser: config.START_LIMIT_PER_USER, perIp: config.START_LIMIT_PER_IP, perIdNumber: config.START_LIMIT_PER_ID_NUMBER, windowSeconds: config.START_LIMIT_WINDOW_SECONDS },
-      redis && { client: redis, prefix: config.REDIS_KEY_PREFIX },
+      limitsStore,
       clock,
-    );
+    ));
     const results = new VerificationResultService(
       db,
       provider,
@@ -137,9 +144,31 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       personalData: new PersonalDataService(db, vault, bus, clock, log),
       accessLog: new AccessLog(db, clock),
       retention: new RetentionService(db, { failedRetentionDays: config.FAILED_RETENTION_DAYS }, clock),
+      reviews: new ReviewService(
+        db,
+        vault,
+        bus,
+        { approvalsRequired: config.REVIEW_TWO_PERSON ? 2 : 1, identityValidityDays: config.IDENTITY_VALIDITY_DAYS, maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS },
+        clock,
+        log,
+      ),
+      support: new SupportService(
+        db,
+        vault,
+        blindIndex,
+        authStatus,
+        bus,
+        { perOperator: config.REVEAL_LIMIT_PER_OPERATOR, windowSeconds: config.REVEAL_LIMIT_WINDOW_SECONDS },
+        limitsStore,
+        clock,
+        log,
+      ),
+      denylist,
+      stats: new StatsService(db, clock),
     };
 
     const metrics = createMetrics();
+    watchReviewQueue(metrics.registry, () => services.stats.reviewQueue());
     const http = await createHttpServer(
       server,
       {

@@ -80,6 +80,10 @@ const schema = z
     RECONCILE_AFTER_SECONDS: int(180, 0),
     FACE_IMAGE_RETENTION_DAYS: int(0),
     FAILED_RETENTION_DAYS: int(90, 1),
+    /** An approval in a manual review takes two different operators. */
+    REVIEW_TWO_PERSON: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    REVEAL_LIMIT_PER_OPERATOR: int(20, 1),
+    REVEAL_LIMIT_WINDOW_SECONDS: int(3600, 1),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';

@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -50,7 +51,7 @@ export const verifications = pgTable(
     id: uuid('id').primaryKey(),
     userId: text('user_id').notNull(),
     status: text('status', { enum: verificationStatuses }).notNull(),
-    mode: text('mode', { enum: ['LIVE', 'SANDBOX'] }).notNull(),
+    mode: text('mode', { enum: ['LIVE', 'SANDBOX', 'MANUAL'] }).notNull(),
     /** AES-256-GCM under the user's data key; null once the user's data is erased. */
     nameCipher: bytea('name_cipher'),
     idNumberCipher: bytea('id_number_cipher'),
@@ -139,4 +140,57 @@ export const auditEvents = pgTable(
 export const pendingAuditEvents = pgTable('pending_audit_events', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   ...auditEventColumns(),
+});
+
+export const reviewStatuses = ['OPEN', 'APPROVED', 'REJECTED', 'WITHDRAWN'] as const;
+
+/**
+ * A person the automatic path could not verify asks a human. The case's own verification (mode
+ * MANUAL, PROCESSING while open) carries the sealed name and number; an operator's decision moves it.
+ */
+export const reviewCases = pgTable(
+  'review_cases',
+  {
+    id: uuid('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    /** The FAILED attempt the user asked about. */
+    failedVerificationId: uuid('failed_verification_id').notNull(),
+    /** The MANUAL verification an approval turns VERIFIED. */
+    verificationId: uuid('verification_id').notNull(),
+    status: text('status', { enum: reviewStatuses }).notNull(),
+    failureCode: text('failure_code').notNull(),
+    /** The user's note, sealed under their data key like their name. */
+    noteCipher: bytea('note_cipher'),
+    /** Operators who approved so far (two with REVIEW_TWO_PERSON). */
+    approvedBy: jsonb('approved_by').$type<string[]>().notNull().default([]),
+    decidedBy: text('decided_by'),
+    decisionReason: text('decision_reason'),
+    createdAt: at('created_at').notNull(),
+    decidedAt: at('decided_at'),
+  },
+  (t) => [
+    index('review_cases_queue_idx').on(t.status, t.createdAt),
+    index('review_cases_user_idx').on(t.userId),
+    uniqueIndex('review_cases_one_open_idx').on(t.userId).where(sql`status = 'OPEN'`),
+  ],
+);
+
+/** Who may not verify: accounts by id, numbers by their blind index (never the number). */
+export const denylist = pgTable(
+  'denylist',
+  {
+    kind: text('kind', { enum: ['USER', 'ID_NUMBER'] }).notNull(),
+    value: text('value').notNull(),
+    reason: text('reason').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.value] })],
+);
+
+/** Failures completed before `resetAt` no longer count towards a lockout (an operator unlocked the user). */
+export const lockoutResets = pgTable('lockout_resets', {
+  userId: text('user_id').primaryKey(),
+  resetAt: at('reset_at').notNull(),
+  resetBy: text('reset_by').notNull(),
 });

@@ -1,15 +1,28 @@
 import { DomainError, ErrorCode } from './errors.js';
 
-/** Who is calling. End users act only on themselves; the letter backend (service) on anyone. */
+/**
+ * Who is calling. End users act only on themselves; the letter backend (service) on anyone;
+ * operators (support staff, `realname:admin`) only through the operator operations, each audited.
+ */
 export type Actor =
   | { kind: 'user'; userId: string; expiresAt?: Date }
-  | { kind: 'service'; subject: string; expiresAt?: Date };
+  | { kind: 'service'; subject: string; expiresAt?: Date }
+  | { kind: 'operator'; operatorId: string; expiresAt?: Date };
 
-/** How an actor is named in the audit trail: `user:<id>` or `service:<sub>`. */
-export const actorLabel = (actor: Actor) => (actor.kind === 'user' ? `user:${actor.userId}` : `service:${actor.subject}`);
+/** How an actor is named in the audit trail: `user:<id>`, `service:<sub>` or `operator:<sub>`. */
+export function actorLabel(actor: Actor): string {
+  switch (actor.kind) {
+    case 'user':
+      return `user:${actor.userId}`;
+    case 'service':
+      return `service:${actor.subject}`;
+    case 'operator':
+      return `operator:${actor.operatorId}`;
+  }
+}
 
-/** A service reads anyone's records; a user only their own. */
-export const canSee = (actor: Actor, ownerId: string) => actor.kind === 'service' || actor.userId === ownerId;
+/** A service reads anyone's records; a user only their own; operators read people only through adminUser and the like. */
+export const canSee = (actor: Actor, ownerId: string) => actor.kind === 'service' || (actor.kind === 'user' && actor.userId === ownerId);
 
 export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
@@ -23,6 +36,6 @@ export function subjectOf(actor: Actor, userId: string | null | undefined): stri
     if (!isUserId(userId)) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'userId 无效');
     return userId;
   }
-  if (userId && userId !== actor.userId) throw new DomainError(ErrorCode.FORBIDDEN);
+  if (actor.kind === 'operator' || (userId && userId !== actor.userId)) throw new DomainError(ErrorCode.FORBIDDEN);
   return actor.userId;
 }

@@ -12,6 +12,8 @@ export interface StatusFacts {
   latest: { id: string; status: VerificationStatus } | null;
   /** Completion time of the `failures`-th newest failure since `failureWindowStart`, if there are that many. */
   nthFailureAt: Date | null;
+  /** The account, or the number its identity is bound to, is on the denylist. */
+  denied: boolean;
 }
 
 /** A user's real-name status at one instant: what the letter gate and the user read. */
@@ -53,6 +55,7 @@ export function lockedUntil(policy: LockoutPolicy, nthFailureAt: Date | null, no
 export function stateFrom(userId: string, facts: StatusFacts, lockout: LockoutPolicy, now: Date): UserAuthStatus {
   const { identity, latest } = facts;
   const base = { userId, verifiedAt: null, expiresAt: null, daysRemaining: 0, lockedUntil: null };
+  if (facts.denied) return { ...base, status: 'DENIED', isValid: false, verificationId: identity?.verificationId ?? latest?.id ?? null };
   if (identity && identity.expiresAt > now) {
     return {
       ...base,

@@ -9,6 +9,8 @@ export enum ErrorCode {
   ALREADY_VERIFIED = 'ALREADY_VERIFIED',
   RATE_LIMITED = 'RATE_LIMITED',
   LOCKED = 'LOCKED',
+  /** The account or the number is on the denylist. */
+  IDENTITY_DENIED = 'IDENTITY_DENIED',
   PROVIDER_UNAVAILABLE = 'PROVIDER_UNAVAILABLE',
   /** Our own database or broker is unreachable: nothing was changed, try again shortly. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
@@ -25,6 +27,7 @@ const messages: Record<ErrorCode, string> = {
   ALREADY_VERIFIED: '您已完成实名认证,无需重复认证',
   RATE_LIMITED: '操作过于频繁,请稍后再试',
   LOCKED: '认证失败次数过多,账号已暂时锁定',
+  IDENTITY_DENIED: '该账号或证件暂不能进行实名认证,请联系客服',
   PROVIDER_UNAVAILABLE: '认证服务暂时不可用,请稍后再试',
   SERVICE_UNAVAILABLE: '服务暂时不可用,请稍后再试',
   BAD_USER_INPUT: '输入有误,请检查后重试',

@@ -16,7 +16,7 @@ export function canMove(from: VerificationStatus, to: VerificationStatus): boole
 /** The states a verification may move to `to` from; the repository's conditional UPDATE uses them. */
 export const statesMovableTo = (to: VerificationStatus): VerificationStatus[] => VERIFICATION_STATUSES.filter((from) => canMove(from, to));
 
-export const AUTH_STATUSES = ['UNVERIFIED', 'PENDING', 'VERIFIED', 'FAILED', 'EXPIRED', 'LOCKED'] as const;
+export const AUTH_STATUSES = ['UNVERIFIED', 'PENDING', 'VERIFIED', 'FAILED', 'EXPIRED', 'LOCKED', 'DENIED'] as const;
 export type AuthStatus = (typeof AUTH_STATUSES)[number];
 
 /** Why a verification did not end VERIFIED, in our own words (provider SubCodes map onto these). */
@@ -36,6 +36,7 @@ export const FAILURE_REASONS = {
   CANCELED_BY_USER: '认证已取消',
   SUPERSEDED: '已发起新的认证',
   ABANDONED: '认证超时未完成',
+  REVIEW_REJECTED: '人工审核未通过',
   UNKNOWN: '认证未通过',
 } as const;
 export type FailureCode = keyof typeof FAILURE_REASONS;

@@ -6,7 +6,11 @@ import type { Database } from '../db/database.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import type { AccessLog } from '../services/access-log.js';
 import type { AuthStatusService } from '../services/auth-status.service.js';
+import type { DenylistService } from '../services/denylist.service.js';
 import type { PersonalDataService } from '../services/personal-data.service.js';
+import type { ReviewService } from '../services/review.service.js';
+import type { StatsService } from '../services/stats.service.js';
+import type { SupportService } from '../services/support.service.js';
 import type { PersonalDataVault } from '../services/vault.js';
 import type { VerificationResultService } from '../services/verification-result.service.js';
 import type { RequestMeta } from '../domain/application.js';
@@ -21,6 +25,10 @@ export interface Services {
   vault: PersonalDataVault;
   personalData: PersonalDataService;
   accessLog: AccessLog;
+  reviews: ReviewService;
+  support: SupportService;
+  denylist: DenylistService;
+  stats: StatsService;
 }
 
 export interface Masked {

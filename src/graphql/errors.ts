@@ -31,6 +31,7 @@ function extensionsOf(error: DomainError): Record<string, unknown> {
     case ErrorCode.CONSENT_REQUIRED:
     case ErrorCode.IDENTITY_ALREADY_BOUND:
     case ErrorCode.ALREADY_VERIFIED:
+    case ErrorCode.IDENTITY_DENIED:
     case ErrorCode.PROVIDER_UNAVAILABLE:
     case ErrorCode.SERVICE_UNAVAILABLE:
     case ErrorCode.BAD_USER_INPUT:

@@ -1,12 +1,14 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AdminAttemptResolver, OperatorResolver } from './operator.resolver.js';
 import { PersonalDataResolver } from './personal-data.resolver.js';
+import { ReviewResolver } from './review.resolver.js';
 import { ReferenceResolver, UserAuthStatusResolver, VerificationResolver } from './verification.resolver.js';
 
 /** Built once at start-up; `schema.graphql` is this, printed. */
 export async function buildRealnameSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [VerificationResolver, UserAuthStatusResolver, ReferenceResolver, PersonalDataResolver],
+    resolvers: [VerificationResolver, UserAuthStatusResolver, ReferenceResolver, PersonalDataResolver, ReviewResolver, OperatorResolver, AdminAttemptResolver],
     validate: false,
     // type-graphql insists on a PubSub once any subscription exists, though ours bring their own
     // `subscribe` (the event bus, with the state read first). Topic-based use would be a bug.

@@ -45,14 +45,15 @@ export class VerificationResolver {
     return row;
   }
 
+  // Operators see attempts in the console, never the link that would let them do the liveness step.
   @FieldResolver(() => String, { nullable: true })
-  certifyUrl(@Root() row: VerificationRow) {
-    return isTerminal(row.status) ? null : row.certifyUrl;
+  certifyUrl(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
+    return isTerminal(row.status) || ctx.actor?.kind === 'operator' ? null : row.certifyUrl;
   }
 
   @FieldResolver(() => String, { nullable: true })
-  certifyId(@Root() row: VerificationRow) {
-    return isTerminal(row.status) ? null : row.certifyId;
+  certifyId(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
+    return isTerminal(row.status) || ctx.actor?.kind === 'operator' ? null : row.certifyId;
   }
 
   @FieldResolver(() => String, { nullable: true })

@@ -7,8 +7,8 @@ export const VerificationStatus = enumOf(VERIFICATION_STATUSES);
 registerEnumType(VerificationStatus, { name: 'VerificationStatus', description: 'Where one verification attempt stands' });
 export const AuthStatus = enumOf(AUTH_STATUSES);
 registerEnumType(AuthStatus, { name: 'AuthStatus', description: "Where a user's real-name status stands" });
-export const VerificationMode = enumOf(['LIVE', 'SANDBOX'] as const);
-registerEnumType(VerificationMode, { name: 'VerificationMode', description: 'LIVE: Aliyun; SANDBOX: the built-in emulator' });
+export const VerificationMode = enumOf(['LIVE', 'SANDBOX', 'MANUAL'] as const);
+registerEnumType(VerificationMode, { name: 'VerificationMode', description: 'LIVE: Aliyun; SANDBOX: the built-in emulator; MANUAL: decided by an operator in a manual review' });
 
 @ObjectType({ description: 'Why a verification did not pass; the message is for the user' })
 export class FailureReason {

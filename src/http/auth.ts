@@ -3,6 +3,7 @@ import { isUserId, type Actor } from '../domain/actor.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 
 export const SERVICE_SCOPE = 'realname:service';
+export const ADMIN_SCOPE = 'realname:admin';
 
 export interface AuthOptions {
   secret?: string;
@@ -56,6 +57,8 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     if (lifetimeSeconds(payload) > options.maxTokenAgeSeconds) throw new DomainError(ErrorCode.UNAUTHENTICATED, '登录已失效,请重新登录');
     const expiresAt = new Date(payload.exp! * 1000);
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+    // A token carrying both scopes is an operator's: the narrower rights of a service never widen it.
+    if (scopes.includes(ADMIN_SCOPE)) return { kind: 'operator', operatorId: payload.sub, expiresAt };
     return scopes.includes(SERVICE_SCOPE)
       ? { kind: 'service', subject: payload.sub, expiresAt }
       : { kind: 'user', userId: payload.sub, expiresAt };

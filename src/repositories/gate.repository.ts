@@ -1,13 +1,14 @@
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { identities, verifications } from '../db/schema.js';
+import { denylist, identities, lockoutResets, verifications } from '../db/schema.js';
 
 export type GateFacts = Awaited<ReturnType<ReturnType<typeof gateFactsQuery>['execute']>>[number];
 
 /**
  * Everything the letter gate decides from, for one user, in one round trip: the identity, the
  * latest attempt, and the completion time of the `nth` newest failure since `since` (there are at
- * least `nth` failures in the window exactly when it is set). Prepared once per database handle.
+ * least `nth` failures in the window exactly when it is set), and whether the account or its bound
+ * number is denied. Failures before an operator's lockout reset do not count. Prepared once per database handle.
  */
 export function gateFactsQuery(db: Database) {
   const userId = sql.placeholder('userId');
@@ -21,7 +22,14 @@ export function gateFactsQuery(db: Database) {
   const nthFailure = db
     .select({ completedAt: verifications.completedAt })
     .from(verifications)
-    .where(and(eq(verifications.userId, userId), eq(verifications.status, 'FAILED'), gte(verifications.completedAt, sql.placeholder('since'))))
+    .where(
+      and(
+        eq(verifications.userId, userId),
+        eq(verifications.status, 'FAILED'),
+        gte(verifications.completedAt, sql.placeholder('since')),
+        sql`${verifications.completedAt} > coalesce((select ${lockoutResets.resetAt} from ${lockoutResets} where ${lockoutResets.userId} = ${userId}), '-infinity')`,
+      ),
+    )
     .orderBy(desc(verifications.completedAt))
     .offset(sql.placeholder('nthOffset'))
     .limit(1)
@@ -31,6 +39,7 @@ export function gateFactsQuery(db: Database) {
       identity: { verifiedAt: identities.verifiedAt, expiresAt: identities.expiresAt, verificationId: identities.verificationId },
       latest: { id: latest.id, status: latest.status },
       nthFailureAt: nthFailure.completedAt,
+      denied: sql<boolean>`exists (select 1 from ${denylist} where (${denylist.kind} = 'USER' and ${denylist.value} = ${userId}) or (${denylist.kind} = 'ID_NUMBER' and ${denylist.value} = ${identities.idNumberIndex}))`,
     })
     .from(sql`(select 1) as subject`)
     .leftJoin(identities, eq(identities.userId, userId))

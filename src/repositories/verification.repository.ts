@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, ne, or } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { verifications } from '../db/schema.js';
 import { OPEN_STATUSES, statesMovableTo, type VerificationStatus } from '../domain/verification-status.js';
@@ -84,6 +84,8 @@ export const verificationRepository = {
       .where(
         and(
           inArray(verifications.status, OPEN_STATUSES),
+          // A MANUAL verification waits for an operator, not for Aliyun.
+          ne(verifications.mode, 'MANUAL'),
           lt(verifications.createdAt, olderThan),
           or(isNull(verifications.checkedAt), lt(verifications.checkedAt, checkedBefore)),
         ),

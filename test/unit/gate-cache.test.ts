@@ -120,6 +120,7 @@ describe('gate state from cached facts', () => {
     identity: { verifiedAt: new Date(T0.getTime() - 365 * DAY + DAY / 2), expiresAt: new Date(T0.getTime() + DAY / 2), verificationId: 'v-1' },
     latest: { id: 'v-1', status: 'VERIFIED' },
     nthFailureAt: null,
+    denied: false,
   };
 
   it('turns a cached VERIFIED into EXPIRED at expiresAt, with no new read', () => {
@@ -134,9 +135,13 @@ describe('gate state from cached facts', () => {
   });
 
   it('ends a cached LOCKED when the oldest counted failure leaves the window', () => {
-    const locked: GateFacts = { identity: null, latest: { id: 'v-3', status: 'FAILED' }, nthFailureAt: new Date(T0.getTime() - DAY / 2) };
+    const locked: GateFacts = { identity: null, latest: { id: 'v-3', status: 'FAILED' }, nthFailureAt: new Date(T0.getTime() - DAY / 2), denied: false };
     const lockedUntil = new Date(T0.getTime() + DAY / 2);
     expect(stateFrom('u1', locked, lockout, T0)).toMatchObject({ status: 'LOCKED', lockedUntil });
     expect(stateFrom('u1', locked, lockout, new Date(lockedUntil.getTime() + 1))).toMatchObject({ status: 'FAILED', lockedUntil: null });
+  });
+
+  it('answers DENIED for a denied account or number, ahead of a valid identity', () => {
+    expect(stateFrom('u1', { ...verified, denied: true }, lockout, T0)).toMatchObject({ status: 'DENIED', isValid: false });
   });
 });

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Executor } from '../db/database.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { DomainError, ErrorCode } from '../domain/errors.js';
+import { isManuallyReviewable, operatorReason, REVIEW_OPEN_DAYS, reviewNote, type ReviewDecision } from '../domain/review.js';
+import type { Actor } from '../domain/actor.js';
+import type { Logger } from '../logger.js';
+import type { EventBus } from '../pubsub/event-bus.js';
+import { denylistRepository } from '../repositories/denylist.repository.js';
+import { identityRepository } from '../repositories/identity.repository.js';
+import { reviewRepository, type ReviewCaseRow, type ReviewStatus } from '../repositories/review.repository.js';
+import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import { appendAudit } from './audit-log.js';
+import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
+import { announce, moveVerification } from './transitions.js';
+import type { PersonalDataVault } from './vault.js';
+import { isUuid } from '../domain/actor.js';
+
+export interface ReviewSettings {
+  /** REVIEW_TWO_PERSON: an approval takes this many different operators (1 or 2). */
+  approvalsRequired: number;
+  identityValidityDays: number;
+  maxAccountsPerIdentity: number;
+}
+
+export interface ReviewPage {
+  cases: ReviewCaseRow[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+const DAY_MS = 86_400_000;
+const sealedAad = (table: string, column: string, rowId: string) => ({ table, column, rowId });
+
+/**
+ * Manual review, the fallback Aliyun asks integrators to offer. A user's request opens a case and a
+ * MANUAL verification (PROCESSING) carrying their sealed name and number; an operator's decision
+ * moves that verification like any other — VERIFIED and bound, or FAILED — so the user's status and
+ * `verificationResult` change live through the usual announcements.
+ */
+export class ReviewService {
+  constructor(
+    private readonly db: Database,
+    private readonly vault: PersonalDataVault,
+    private readonly bus: EventBus,
+    private readonly settings: ReviewSettings,
+    private readonly clock: () => Date,
+    private readonly log: Logger,
+  ) {}
+
+  /** The owner of a FAILED attempt the automatic path cannot fix; a repeat returns the open case. */
+  async request(actor: Actor, verificationId: string, rawNote: string | null | undefined): Promise<ReviewCaseRow> {
+    if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '仅限本人申请人工审核');
+    const note = reviewNote(rawNote);
+    const failed = isUuid(verificationId) ? await verificationRepository.byId(this.db, verificationId) : undefined;
+    if (!failed || failed.userId !== actor.userId) throw new DomainError(ErrorCode.NOT_FOUND);
+    const open = await reviewRepository.openForUser(this.db, actor.userId);
+    if (open && (await this.stillOpen(open))) return open;
+    if (failed.status !== 'FAILED' || !isManuallyReviewable(failed.failureCode)) {
+      throw new DomainError(ErrorCode.BAD_USER_INPUT, '该认证结果不支持人工审核,请重新发起认证');
+    }
+    const identity = await identityRepository.byUser(this.db, actor.userId);
+    if (identity && identity.expiresAt > this.clock()) throw new DomainError(ErrorCode.ALREADY_VERIFIED);
+    if ((await denylistRepository.matching(this.db, actor.userId, failed.idNumberIndex)).length) throw new DomainError(ErrorCode.IDENTITY_DENIED);
+
+    const [name, number] = await this.vault.openText(actor.userId, [
+      { aad: sealedAad('verifications', 'name_cipher', failed.id), sealed: failed.nameCipher },
+      { aad: sealedAad('verifications', 'id_number_cipher', failed.id), sealed: failed.idNumberCipher },
+    ]);
+    if (!name || !number || !failed.idNumberIndex) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该认证记录已过保存期限,请重新发起认证');
+
+    const id = randomUUID();
+    const caseId = randomUUID();
+    const [nameCipher, idNumberCipher, noteCipher] = await this.vault.seal(actor.userId, [
+      { aad: sealedAad('verifications', 'name_cipher', id), value: name },
+      { aad: sealedAad('verifications', 'id_number_cipher', id), value: number },
+      ...(note ? [{ aad: sealedAad('review_cases', 'note_cipher', caseId), value: note }] : []),
+    ]);
+    const now = this.clock();
+    const superseded: VerificationRow[] = [];
+    try {
+      const { row, opened } = await this.db.transaction(async (tx) => {
+        // One open attempt per user: a pending automatic one gives way to the review, as to a new start.
+        const pending = await verificationRepository.openForUser(tx, actor.userId);
+        const moved = pending && (await moveVerification(tx, pending.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${actor.userId}` }, now));
+        if (moved) superseded.push(moved);
+        const row = await verificationRepository.insert(tx, {
+          id,
+          userId: actor.userId,
+          status: 'PROCESSING',
+          mode: 'MANUAL',
+          nameCipher,
+          idNumberCipher,
+          idNumberIndex: failed.idNumberIndex,
+          consentId: failed.consentId,
+          outerOrderNo: id.replaceAll('-', ''),
+          createdAt: now,
+          updatedAt: now,
+          expiresAt: new Date(now.getTime() + REVIEW_OPEN_DAYS * DAY_MS),
+        });
+        const opened = await reviewRepository.insert(tx, {
+          id: caseId,
+          userId: actor.userId,
+          failedVerificationId: failed.id,
+          verificationId: id,
+          status: 'OPEN',
+          failureCode: failed.failureCode!,
+          noteCipher: noteCipher ?? null,
+          createdAt: now,
+        });
+        await appendAudit(tx, {
+          at: now,
+          actor: `user:${actor.userId}`,
+          action: 'review.requested',
+          subjectUserId: actor.userId,
+          verificationId: id,
+          detail: { caseId, failureCode: failed.failureCode, failedVerificationId: failed.id, withNote: note !== null },
+        });
+        return { row, opened };
+      });
+      for (const s of superseded) await announce(this.bus, this.log, s);
+      await announce(this.bus, this.log, row);
+      return opened;
+    } catch (error) {
+      // A concurrent request of the same user opened the case first: theirs stands.
+      if (!isUniqueViolation(error, 'review_cases_one_open_idx') && !isUniqueViolation(error, 'verifications_one_open_idx')) throw error;
+      const winner = await reviewRepository.openForUser(this.db, actor.userId);
+      if (!winner) throw error;
+      return winner;
+    }
+  }
+
+  /** A case whose verification a new start superseded is withdrawn, the first time anyone looks. */
+  private async stillOpen(found: ReviewCaseRow): Promise<boolean> {
+    const verification = await verificationRepository.byId(this.db, found.verificationId);
+    if (verification && (verification.status === 'PROCESSING' || verification.status === 'PENDING')) return true;
+    await reviewRepository.updateOpen(this.db, found.id, { status: 'WITHDRAWN', decidedAt: this.clock() });
+    return false;
+  }
+
+  async get(actor: Actor, caseId: string): Promise<ReviewCaseRow> {
+    requireOperator(actor);
+    const found = isUuid(caseId) ? await reviewRepository.byId(this.db, caseId) : undefined;
+    if (!found) throw new DomainError(ErrorCode.NOT_FOUND);
+    return found;
+  }
+
+  /** The queue, oldest first. `after` is the cursor of the last case seen. */
+  async list(actor: Actor, status: ReviewStatus, first: number, after: string | null | undefined): Promise<ReviewPage> {
+    requireOperator(actor);
+    if (!Number.isInteger(first) || first < 1 || first > 100) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'first 须为 1–100');
+    const rows = await reviewRepository.page(this.db, status, after ? decodeCursor(after) : undefined, first + 1);
+    return { cases: rows.slice(0, first), hasNextPage: rows.length > first, totalCount: await reviewRepository.countByStatus(this.db, status) };
+  }
+
+  get approvalsRequired() {
+    return this.settings.approvalsRequired;
+  }
+
+  async attemptsOf(userId: string): Promise<VerificationRow[]> {
+    return (await verificationRepository.allForUser(this.db, userId)).reverse();
+  }
+
+  casesOf(userId: string): Promise<ReviewCaseRow[]> {
+    return reviewRepository.allForUser(this.db, userId);
+  }
+
+  /** The user's note: for the user and for operators, never elsewhere. */
+  async noteOf(row: ReviewCaseRow): Promise<string | null> {
+    const [note] = await this.vault.openText(row.userId, [{ aad: sealedAad('review_cases', 'note_cipher', row.id), sealed: row.noteCipher }]);
+    return note ?? null;
+  }
+
+  async decide(actor: Actor, caseId: string, decision: ReviewDecision, rawReason: string): Promise<ReviewCaseRow> {
+    const operator = requireOperator(actor);
+    const reason = operatorReason(rawReason);
+    const found = await this.get(actor, caseId);
+    if (found.status !== 'OPEN') throw new DomainError(ErrorCode.BAD_USER_INPUT, '该审核已处理');
+    const now = this.clock();
+    const by = operatorLabel(operator);
+
+    if (decision === 'REJECT') {
+      const moved = await this.db.transaction(async (tx) => {
+        const row = await moveVerification(tx, found.verificationId, { to: 'FAILED', failureCode: 'REVIEW_REJECTED', actor: by }, now);
+        if (row) await this.close(tx, found, { status: 'REJECTED', decidedBy: by, decisionReason: reason, decidedAt: now }, 'review_rejected', operator, reason, now);
+        return row;
+      });
+      return this.afterMove(found, moved, now);
+    }
+
+    if (found.approvedBy.includes(by)) throw new DomainError(ErrorCode.FORBIDDEN, '同一审核员不能重复批准,须由另一名审核员复核');
+    const approvedBy = [...found.approvedBy, by];
+    if (approvedBy.length < this.settings.approvalsRequired) {
+      const recorded = await this.db.transaction(async (tx) => {
+        const updated = await reviewRepository.updateOpen(tx, found.id, { approvedBy }, found.approvedBy);
+        if (!updated) return undefined;
+        await auditOperatorAction(tx, operator, 'review_approval_recorded', [found.userId], now, { reason, caseId: found.id, approvals: approvedBy.length }, found.verificationId);
+        return updated;
+      });
+      if (!recorded) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该审核已被他人处理,请刷新后重试');
+      return recorded;
+    }
+
+    const held = await verificationRepository.byId(this.db, found.verificationId);
+    if ((await denylistRepository.matching(this.db, found.userId, held?.idNumberIndex)).length) throw new DomainError(ErrorCode.IDENTITY_DENIED);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const moved = await this.db.transaction(async (tx) => {
+          const row = await moveVerification(tx, found.verificationId, { to: 'VERIFIED', actor: by }, now);
+          if (!row) return undefined;
+          await this.bindIdentity(tx, row, now);
+          await this.close(tx, found, { status: 'APPROVED', approvedBy, decidedBy: by, decisionReason: reason, decidedAt: now }, 'review_approved', operator, reason, now, found.approvedBy);
+          return row;
+        });
+        return await this.afterMove(found, moved, now);
+      } catch (error) {
+        // Two bindings of one number raced for its last free slot; the unique index chose.
+        if (isUniqueViolation(error, 'identities_index_slot_idx') && attempt < this.settings.maxAccountsPerIdentity) continue;
+        if (isUniqueViolation(error, 'identities_index_slot_idx')) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND);
+        throw error;
+      }
+    }
+  }
+
+  /** Same validity rules as an automatic pass: a free slot for the number, valid IDENTITY_VALIDITY_DAYS. */
+  private async bindIdentity(tx: Executor, row: VerificationRow, now: Date) {
+    const held = new Set(await identityRepository.slotsHeldByOthers(tx, row.idNumberIndex!, row.userId));
+    const slot = [...Array(this.settings.maxAccountsPerIdentity).keys()].find((s) => !held.has(s));
+    // Refused, not failed: the operator may release the other binding (a stolen identity) and approve again.
+    if (slot === undefined) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND, '该身份证已绑定其他账号,请先解除其他账号的绑定');
+    await identityRepository.upsert(tx, {
+      userId: row.userId,
+      verificationId: row.id,
+      idNumberIndex: row.idNumberIndex!,
+      slot,
+      verifiedAt: now,
+      expiresAt: new Date(now.getTime() + this.settings.identityValidityDays * DAY_MS),
+    });
+  }
+
+  private async close(
+    tx: Executor,
+    found: ReviewCaseRow,
+    changes: Parameters<typeof reviewRepository.updateOpen>[2],
+    action: string,
+    operator: ReturnType<typeof requireOperator>,
+    reason: string,
+    now: Date,
+    approvedBefore?: string[],
+  ) {
+    const closed = await reviewRepository.updateOpen(tx, found.id, changes, approvedBefore);
+    // Rolls the move back too: another operator decided (or added an approval) meanwhile.
+    if (!closed) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该审核已被他人处理,请刷新后重试');
+    await auditOperatorAction(tx, operator, action, [found.userId], now, { reason, caseId: found.id }, found.verificationId);
+  }
+
+  /** A case whose verification is no longer open was overtaken by a new start of the user: withdrawn. */
+  private async afterMove(found: ReviewCaseRow, moved: VerificationRow | undefined, now: Date): Promise<ReviewCaseRow> {
+    if (moved) {
+      await announce(this.bus, this.log, moved);
+      return (await reviewRepository.byId(this.db, found.id))!;
+    }
+    await reviewRepository.updateOpen(this.db, found.id, { status: 'WITHDRAWN', decidedAt: now });
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, '用户已重新发起认证,该审核已撤回');
+  }
+}
+
+export const encodeCursor = (row: Pick<ReviewCaseRow, 'createdAt' | 'id'>) => Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'after 游标无效');
+  return { createdAt, id };
+}

@@ -1,0 +1,171 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { BlindIndex } from '../crypto/blind-index.js';
+import type { Database } from '../db/database.js';
+import { DomainError, ErrorCode } from '../domain/errors.js';
+import { parseIdCardNumber } from '../domain/id-card.js';
+import { operatorReason } from '../domain/review.js';
+import type { Actor } from '../domain/actor.js';
+import type { Logger } from '../logger.js';
+import type { EventBus } from '../pubsub/event-bus.js';
+import { consentRepository } from '../repositories/consent.repository.js';
+import { denylistRepository } from '../repositories/denylist.repository.js';
+import { identityRepository } from '../repositories/identity.repository.js';
+import { operatorRepository } from '../repositories/operator.repository.js';
+import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import type { UserAuthStatus as UserAuthState } from '../domain/auth-status.js';
+import type { AuthStatusService } from './auth-status.service.js';
+import { checkUserId } from './denylist.service.js';
+import { auditOperatorAction, requireOperator, type Operator } from './operator-audit.js';
+import type { PersonalDataVault } from './vault.js';
+
+export interface RevealLimit {
+  perOperator: number;
+  windowSeconds: number;
+}
+
+export interface AdminUserFacts {
+  userId: string;
+  state: UserAuthState;
+  deniedReason: string | null;
+  identityVerificationId: string | null;
+  attempts: VerificationRow[];
+  consents: { version: string; biometric: boolean; acceptedAt: Date }[];
+}
+
+export interface RevealedIdentity {
+  userId: string;
+  verificationId: string;
+  realName: string;
+  idCardNumber: string;
+}
+
+/**
+ * What support staff need to answer "why can't I send a letter?": one person's whole picture, the
+ * accounts holding a number, a lockout lifted, a stolen identity released. Every call leaves an
+ * event with the operator and their reason in each concerned person's audit trail.
+ */
+export class SupportService {
+  readonly #revealLimiter: RateLimiterAbstract;
+
+  constructor(
+    private readonly db: Database,
+    private readonly vault: PersonalDataVault,
+    private readonly blindIndex: BlindIndex,
+    private readonly authStatus: AuthStatusService,
+    private readonly bus: EventBus,
+    revealLimit: RevealLimit,
+    redis: { client: Redis; prefix: string } | undefined,
+    private readonly clock: () => Date,
+    private readonly log: Logger,
+  ) {
+    const options = { keyPrefix: `${redis?.prefix ?? ''}rl:reveal`, points: revealLimit.perOperator, duration: revealLimit.windowSeconds };
+    this.#revealLimiter = redis
+      ? new RateLimiterRedis({ ...options, storeClient: redis.client, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(options) })
+      : new RateLimiterMemory(options);
+  }
+
+  async adminUser(actor: Actor, rawUserId: string, rawReason?: string | null): Promise<AdminUserFacts> {
+    const operator = requireOperator(actor);
+    const userId = checkUserId(rawUserId);
+    const [state, attempts, consents, identity, denied] = await Promise.all([
+      this.authStatus.statusOf(userId),
+      verificationRepository.allForUser(this.db, userId),
+      consentRepository.allForUser(this.db, userId),
+      identityRepository.byUser(this.db, userId),
+      denylistRepository.find(this.db, 'USER', userId),
+    ]);
+    await this.audit(operator, 'read_user', userId, rawReason ? operatorReason(rawReason) : '查看用户详情', {});
+    return {
+      userId,
+      state,
+      deniedReason: denied?.reason ?? (state.status === 'DENIED' ? '证件号码已被列入禁止名单' : null),
+      identityVerificationId: identity?.verificationId ?? null,
+      attempts: attempts.reverse(),
+      consents: consents.map(({ version, biometric, acceptedAt }) => ({ version, biometric, acceptedAt })),
+    };
+  }
+
+  /** Newest first; only reachable under `adminUser`, whose read is already audited. */
+  async auditTrail(userId: string, first: number, after: string | null): Promise<{ events: { seq: number; at: Date; actor: string; action: string; verificationId: string | null; detail: string }[]; hasNextPage: boolean; endCursor: string | null }> {
+    if (!Number.isInteger(first) || first < 1 || first > 200) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'first 须为 1–200');
+    const before = after ? Number(after) : undefined;
+    if (before !== undefined && !Number.isSafeInteger(before)) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'after 游标无效');
+    const rows = await operatorRepository.auditPage(this.db, userId, before, first + 1);
+    const events = rows.slice(0, first).map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, verificationId: e.verificationId, detail: JSON.stringify(e.detail) }));
+    return { events, hasNextPage: rows.length > first, endCursor: events.length ? String(events.at(-1)!.seq) : null };
+  }
+
+  /** The only way an operator sees a full name and number: rate-limited per operator, audited with the reason. */
+  async revealIdentity(actor: Actor, rawUserId: string, rawReason: string): Promise<RevealedIdentity> {
+    const operator = requireOperator(actor);
+    const userId = checkUserId(rawUserId);
+    const reason = operatorReason(rawReason);
+    try {
+      await this.#revealLimiter.consume(operator.operatorId);
+    } catch (refusal) {
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      throw new DomainError(ErrorCode.RATE_LIMITED, '查看完整身份信息过于频繁,请稍后再试', { retryAfter: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) });
+    }
+    const identity = await identityRepository.byUser(this.db, userId);
+    const row = identity ? await verificationRepository.byId(this.db, identity.verificationId) : await verificationRepository.latestForUser(this.db, userId);
+    const [realName, idCardNumber] = row
+      ? await this.vault.openText(userId, [
+          { aad: { table: 'verifications', column: 'name_cipher', rowId: row.id }, sealed: row.nameCipher },
+          { aad: { table: 'verifications', column: 'id_number_cipher', rowId: row.id }, sealed: row.idNumberCipher },
+        ])
+      : [null, null];
+    if (!row || !realName || !idCardNumber) throw new DomainError(ErrorCode.NOT_FOUND, '该用户没有可查看的身份信息');
+    await this.audit(operator, 'reveal_identity', userId, reason, {}, row.id);
+    return { userId, verificationId: row.id, realName, idCardNumber };
+  }
+
+  /** Which accounts hold a number (bound, then those that only tried it), through the blind index. */
+  async findAccountsByIdNumber(actor: Actor, idCardNumber: string, rawReason: string): Promise<string[]> {
+    const operator = requireOperator(actor);
+    const reason = operatorReason(rawReason);
+    const index = this.blindIndex.of(parseIdCardNumber(idCardNumber, this.clock()).value);
+    const { bound, tried } = await operatorRepository.accountsByIndex(this.db, index);
+    const accounts = [...new Set([...bound, ...tried])];
+    await this.db.transaction((tx) => auditOperatorAction(tx, operator, 'find_accounts', accounts.length ? accounts : [null], this.clock(), { reason, found: accounts.length }));
+    return accounts;
+  }
+
+  /** Failures so far stop counting towards the lockout; new ones count again. */
+  async unlockUser(actor: Actor, rawUserId: string, rawReason: string): Promise<UserAuthState> {
+    const operator = requireOperator(actor);
+    const userId = checkUserId(rawUserId);
+    const reason = operatorReason(rawReason);
+    const now = this.clock();
+    await this.db.transaction(async (tx) => {
+      await operatorRepository.resetLockout(tx, userId, now, `operator:${operator.operatorId}`);
+      await auditOperatorAction(tx, operator, 'unlock_user', [userId], now, { reason });
+    });
+    await this.changed(userId);
+    return this.authStatus.statusOf(userId);
+  }
+
+  /** For an identity bound with a stolen number: the binding goes, the account is UNVERIFIED, the number's slot is free. */
+  async releaseIdentity(actor: Actor, rawUserId: string, rawReason: string): Promise<UserAuthState> {
+    const operator = requireOperator(actor);
+    const userId = checkUserId(rawUserId);
+    const reason = operatorReason(rawReason);
+    const now = this.clock();
+    const released = await this.db.transaction(async (tx) => {
+      const [removed] = await identityRepository.deleteForUser(tx, userId);
+      await auditOperatorAction(tx, operator, 'release_identity', [userId], now, { reason, released: Boolean(removed) });
+      return Boolean(removed);
+    });
+    if (!released) throw new DomainError(ErrorCode.NOT_FOUND, '该用户没有已绑定的身份');
+    await this.changed(userId);
+    return this.authStatus.statusOf(userId);
+  }
+
+  private async audit(operator: Operator, action: string, userId: string, reason: string, detail: Record<string, string | number | boolean | null>, verificationId?: string) {
+    await this.db.transaction((tx) => auditOperatorAction(tx, operator, action, [userId], this.clock(), { reason, ...detail }, verificationId));
+  }
+
+  private async changed(userId: string) {
+    await this.bus.publish('userStatus', undefined, { userId }).catch((error: unknown) => this.log.warn({ err: String(error) }, 'publish failed; gate caches expire'));
+  }
+}
