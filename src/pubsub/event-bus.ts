@@ -1,5 +1,6 @@
 import { PubSub } from 'graphql-subscriptions';
 import type { Redis } from 'ioredis';
+import { guardedRedisPubSub } from './guarded-redis-pubsub.js';
 
 /**
  * Every topic and its payload, in one place. Payloads are JSON-safe (dates as ISO strings) and hold
@@ -52,83 +53,48 @@ export function createMemoryBus(): EventBus {
 }
 
 /**
- * Publishes on the shared client; subscribes on a duplicate, since a subscribed connection can do
- * nothing else. Both clients must have `enableOfflineQueue: false`: while Redis is away, a publish
- * or a subscribe fails at once instead of holding the request for several reconnect attempts.
- *
- * Its own channel bookkeeping rather than graphql-redis-subscriptions': that one leaves a channel
- * subscribed for ever when an UNSUBSCRIBE cannot be sent, and rejects it unhandled (a crash).
+ * graphql-redis-subscriptions' `RedisPubSub` over two clients of its own, duplicated from the
+ * shared one with `enableOfflineQueue: false`: while Redis is away, a publish or a subscribe fails at
+ * once instead of holding the request for several reconnect attempts. The subscriber is guarded
+ * against the package's one defect (`guardUnsubscribe` in guarded-redis-pubsub.ts).
  */
 export async function createRedisBus(redis: Redis, prefix: string, readyWithinMs = 5_000): Promise<EventBus> {
-  const subscriber = redis.duplicate();
-  subscriber.on('error', () => {}); // reconnects on its own; the shared client's listener logs outages
-  const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  /** Channels whose UNSUBSCRIBE could not be sent: ioredis would resubscribe them on reconnect. */
-  const orphans = new Set<string>();
+  const publisher = redis.duplicate({ enableOfflineQueue: false });
+  const subscriber = redis.duplicate({ enableOfflineQueue: false });
+  // Both reconnect on their own; the shared client's listener logs outages.
+  for (const client of [publisher, subscriber]) client.on('error', () => {});
+  const { engine, listen } = guardedRedisPubSub(publisher, subscriber);
   const reconnectListeners = new Set<() => void>();
 
-  subscriber.on('message', (channel: string, message: string) => {
-    const channelListeners = listeners.get(channel);
-    if (!channelListeners) return;
-    let payload: unknown;
-    try {
-      payload = JSON.parse(message);
-    } catch {
-      return; // not one of ours; throwing here would take the connection's parser down
-    }
-    for (const listener of channelListeners) listener(payload);
-  });
-  const unsubscribe = (channel: string) => {
-    orphans.delete(channel);
-    subscriber.unsubscribe(channel).catch(() => orphans.add(channel));
-  };
   let connectedBefore = false;
   subscriber.on('ready', () => {
     if (!connectedBefore) return void (connectedBefore = true);
-    for (const channel of orphans) if (!listeners.has(channel)) unsubscribe(channel);
-    // ioredis has re-sent SUBSCRIBE for every channel before 'ready' reaches us; a PING answered
-    // behind them means they are live again.
+    // ioredis has re-sent SUBSCRIBE for every channel (and the guard its UNSUBSCRIBEs) before
+    // 'ready' reaches us; a PING answered behind them means the subscriptions are live again.
     subscriber.ping().then(
       () => reconnectListeners.forEach((listener) => listener()),
       () => {},
     );
   });
-  await Promise.all([whenReady(redis, readyWithinMs), whenReady(subscriber, readyWithinMs)]);
+  await Promise.all([whenReady(publisher, readyWithinMs), whenReady(subscriber, readyWithinMs)]);
 
   return {
     kind: 'redis',
-    publish: async (topic, key, payload) => {
-      await redis.publish(prefix + channelOf(topic, key), JSON.stringify(payload));
-    },
-    async listen(topic, key, onMessage) {
-      const channel = prefix + channelOf(topic, key);
-      const listener = (payload: unknown) => onMessage(payload as Parameters<typeof onMessage>[0]);
-      const channelListeners = listeners.get(channel) ?? new Set();
-      listeners.set(channel, channelListeners.add(listener));
-      const remove = () => {
-        if (!channelListeners.delete(listener) || channelListeners.size > 0) return;
-        listeners.delete(channel);
-        unsubscribe(channel);
-      };
-      try {
-        // Sent even when the channel is already subscribed: its reply, ordered after any earlier
-        // UNSUBSCRIBE on this connection, is what tells us the subscription is live.
-        await subscriber.subscribe(channel);
-      } catch (error) {
-        remove();
-        throw error;
-      }
-      return remove;
-    },
+    publish: (topic, key, payload) => engine.publish(prefix + channelOf(topic, key), payload),
+    listen: (topic, key, onMessage) =>
+      listen(prefix + channelOf(topic, key), (payload) => {
+        // A message that is not JSON arrives as its raw string: not one of ours.
+        if (typeof payload === 'object' && payload !== null) onMessage(payload as Parameters<typeof onMessage>[0]);
+      }),
     onReconnect(listener) {
       reconnectListeners.add(listener);
       return () => reconnectListeners.delete(listener);
     },
     ping: async () => {
-      await Promise.all([redis.ping(), subscriber.ping()]);
+      await Promise.all([publisher.ping(), subscriber.ping()]);
     },
     close: async () => {
-      await subscriber.quit().catch(() => subscriber.disconnect());
+      await Promise.all([publisher, subscriber].map((client) => client.quit().catch(() => client.disconnect())));
     },
   };
 }
