@@ -81,6 +81,21 @@ describe('GET|POST /callbacks/aliyun', () => {
       expect(await statusOf(theirs.id)).toBe('PENDING');
     });
 
+    it.each([
+      ['a NUL byte', '\u0000'],
+      ['a control character', 'abc\u0001def'],
+      ['a space', 'abc def'],
+      ['a path', '../../etc/passwd'],
+      ['65 characters', 'a'.repeat(65)],
+    ])('answers 400 to a certifyId with %s, before any lookup', async (_what, certifyId) => {
+      expect(await callback({ certifyId, callbackToken: randomBytes(32).toString('base64url'), passed: 'true' })).toEqual({ status: 400, body: { error: 'BAD_REQUEST' } });
+    });
+
+    it('answers 400 to a callbackToken longer than 128 characters', async () => {
+      const v = await startPending('forged-long-token');
+      expect((await callback({ certifyId: v.certifyId, callbackToken: 'x'.repeat(129) })).status).toBe(400);
+    });
+
     it('answers 403 to an unknown certifyId', async () => {
       const res = await callback({ certifyId: randomBytes(16).toString('hex'), callbackToken: randomBytes(32).toString('base64url'), passed: 'true' });
       expect(res.status).toBe(403);
@@ -134,6 +149,26 @@ describe('GET|POST /callbacks/aliyun', () => {
     unlisten();
     expect(published).toEqual(['VERIFIED']);
     expect(await auditOf('duplicate', v.id)).toEqual(['verification.started', 'verification.verified']);
+  });
+
+  it('moves once under 20 concurrent callbacks: one VERIFIED, one audit event, one publish', async () => {
+    const v = await startPending('concurrent');
+    const token = await plantCallbackToken(v.id);
+    const published: string[] = [];
+    let markerBack = () => {};
+    const marker = new Promise<void>((resolve) => (markerBack = resolve));
+    const unlisten = await app.bus.listen('verificationResult', v.id, (event) => (event.status === 'MARKER' ? markerBack() : published.push(event.status)));
+    await passedOnTheProvider(v.certifyId);
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => callback({ certifyId: v.certifyId, callbackToken: token })));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    expect(new Set(answers.map((a) => a.body.status))).toEqual(new Set(['VERIFIED']));
+
+    await app.bus.publish('verificationResult', v.id, { verificationId: v.id, userId: 'concurrent', status: 'MARKER', at: new Date().toISOString() });
+    await marker;
+    unlisten();
+    expect(published).toEqual(['VERIFIED']);
+    expect(await auditOf('concurrent', v.id)).toEqual(['verification.started', 'verification.verified']);
   });
 
   it("answers 503 and keeps the record open while DescribeFaceVerify is unavailable; Aliyun's retry settles it", async () => {
