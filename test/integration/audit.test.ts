@@ -57,6 +57,19 @@ describe('audit chain', () => {
     expect(await verifyAuditChain(handle.db)).toEqual({ ok: false, events: 2, brokenAt: third, why: 'contents do not match hash' });
   });
 
+  it.each([
+    ['actor', { actor: 'service:someone-else' }],
+    ['subject', { subjectUserId: 'audit-user-other' }],
+    ['verification', { verificationId: '00000000-0000-4000-8000-000000000000' }],
+    ['action', { action: 'data.exported' }],
+    ['time', { at: new Date(Date.UTC(2025, 0, 1)) }],
+  ])('reports the row whose %s was changed', async (_what, change) => {
+    const { handle } = await chain(5);
+    const third = await seqOf(handle, 3);
+    await handle.db.update(auditEvents).set(change).where(eq(auditEvents.seq, third));
+    expect(await verifyAuditChain(handle.db)).toEqual({ ok: false, events: 2, brokenAt: third, why: 'contents do not match hash' });
+  });
+
   it('reports the row after one that was deleted', async () => {
     const { handle } = await chain(5);
     const [second, third] = [await seqOf(handle, 2), await seqOf(handle, 3)];
