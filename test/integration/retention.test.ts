@@ -11,8 +11,12 @@ const DAY_MS = 86_400_000;
 
 describe(RetentionService.name, () => {
   let app: TestApp;
+  let aheadMs = 0;
   beforeAll(async () => {
-    app = await startTestApp({ env: { FAILED_RETENTION_DAYS: '90', FACE_IMAGE_RETENTION_DAYS: '1', START_LIMIT_PER_IP: '1000' } });
+    app = await startTestApp({
+      env: { FAILED_RETENTION_DAYS: '90', FACE_IMAGE_RETENTION_DAYS: '1', START_LIMIT_PER_IP: '1000' },
+      overrides: { clock: () => new Date(Date.now() + aheadMs) },
+    });
   });
   afterAll(async () => {
     await app?.stop();
@@ -27,17 +31,30 @@ describe(RetentionService.name, () => {
     await app.sandbox!.complete(user.certifyId, 'fail');
     return user;
   }
+  /** Abandoned: the reconciler closes it once its certifyUrl has expired. */
+  async function expiredAttempt(userId: string) {
+    const user = await startedUser(app, userId);
+    aheadMs = 31 * 60_000;
+    try {
+      await app.services.results.reconcile();
+    } finally {
+      aheadMs = 0;
+    }
+    expect((await row(user.verificationId)).status).toBe('EXPIRED');
+    return user;
+  }
   async function canceledAttempt(userId: string) {
     const user = await startedUser(app, userId);
     await gql(app, `mutation($id: ID!) { cancelVerification(id: $id) { status } }`, { id: user.verificationId }, user.token);
     return user;
   }
 
-  it('erases the personal fields of failed and canceled attempts past FAILED_RETENTION_DAYS, and their consent IP and user agent', async () => {
+  it('erases the personal fields of failed, expired and canceled attempts past FAILED_RETENTION_DAYS, and their consent IP and user agent', async () => {
     const failed = await failedAttempt('retention-failed');
+    const expired = await expiredAttempt('retention-expired');
     const canceled = await canceledAttempt('retention-canceled');
     await purgeAt(91);
-    for (const user of [failed, canceled]) {
+    for (const user of [failed, expired, canceled]) {
       expect(await row(user.verificationId)).toMatchObject({ nameCipher: null, idNumberCipher: null, idNumberIndex: null, completedAt: expect.any(Date) });
       expect(await consentOf(user.verificationId)).toMatchObject({ clientIp: null, userAgent: null, version: expect.any(String) });
     }
@@ -76,5 +93,21 @@ describe(RetentionService.name, () => {
     const before = await app.db.$count(auditEvents);
     expect(await purgeAt(91)).toEqual({ attempts: 0, consents: 0, faceImages: 0 });
     expect(await app.db.$count(auditEvents)).toBe(before);
+  });
+});
+
+describe('FACE_IMAGE_RETENTION_DAYS=0', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { FACE_IMAGE_RETENTION_DAYS: '0' } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('keeps no face image of a verification that passed', async () => {
+    const verified = await verifiedUser(app, 'retention-no-face');
+    expect((await app.db.select().from(verifications).where(eq(verifications.id, verified.verificationId)))[0]!.status).toBe('VERIFIED');
+    expect(await app.db.select().from(faceImages).where(eq(faceImages.userId, verified.userId))).toEqual([]);
   });
 });
