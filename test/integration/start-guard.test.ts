@@ -59,9 +59,16 @@ describe(createStartGuard.name, () => {
   });
 
   it('refuses a locked user before spending any budget', async () => {
-    const lockedUntil = new Date(Date.now() + 3_600_000);
-    const guard = createStartGuard({ lockedUntil: async () => lockedUntil }, LIMITS);
-    const refusal = await guard.check('user-1', 'index-1', meta).catch((error: DomainError) => error);
-    expect(refusal).toMatchObject({ code: 'LOCKED', details: { lockedUntil: lockedUntil.toISOString(), retryAfter: expect.any(Number) } });
+    const now = new Date('2026-12-01T08:00:00Z');
+    let lockedUntil: Date | null = new Date(now.getTime() + 3_600_000);
+    const guard = createStartGuard({ lockedUntil: async () => lockedUntil }, LIMITS, undefined, () => now);
+    for (let i = 0; i < LIMITS.perUser + 1; i++) {
+      const refusal = await guard.check('user-1', `index-${i}`, meta).catch((error: DomainError) => error);
+      expect(refusal).toMatchObject({ code: 'LOCKED', details: { lockedUntil: lockedUntil.toISOString(), retryAfter: 3600 } });
+    }
+    // Once the lock is gone, the whole per-user budget is still there.
+    lockedUntil = null;
+    for (let i = 0; i < LIMITS.perUser; i++) expect(await refusalOf(guard.check('user-1', `index-${i}`, meta))).toBeUndefined();
+    expect(await refusalOf(guard.check('user-1', 'index-last', meta))).toBe('RATE_LIMITED');
   });
 });
