@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifications } from '../../src/db/schema.js';
 import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { validIdNumber } from '../support/id-numbers.js';
@@ -37,8 +39,13 @@ describe('gate cache across replicas', () => {
     return { token, verification: res.data!.startVerification };
   }
 
-  it('is on in the default configuration', () => {
-    expect(b.config.GATE_CACHE_ENTRIES).toBeGreaterThan(0);
+  it('is on in the default configuration: a repeated answer comes from memory', async () => {
+    const { verification } = await startOnA('user-default-cache');
+    expect(await gate(b, 'user-default-cache')).toEqual({ passed: false, reason: 'PENDING' });
+    // Changed behind every cache's back: no transition, no notice.
+    await a.db.update(verifications).set({ status: 'CANCELED', failureCode: 'CANCELED_BY_USER', completedAt: new Date() }).where(eq(verifications.id, verification.id));
+    expect(await gate(a, 'user-default-cache')).toEqual({ passed: false, reason: 'UNVERIFIED' });
+    expect(await gate(b, 'user-default-cache')).toEqual({ passed: false, reason: 'PENDING' });
   });
 
   it('lets no replica answer PENDING once the VERIFIED result has reached a browser', async () => {
