@@ -72,6 +72,14 @@ describe('startVerification', () => {
       expect(await recordsOf('idem-repeat')).toHaveLength(1);
     });
 
+    it("keeps each user's keys apart: the same key from another user starts that user's own verification", async () => {
+      const idempotencyKey = 'retry-0000-0003';
+      const mine = await start('idem-mine', { idempotencyKey });
+      const theirs = await start('idem-theirs', { idempotencyKey });
+      expect(theirs.verification.id).not.toBe(mine.verification.id);
+      expect(await recordsOf('idem-theirs')).toHaveLength(1);
+    });
+
     it('creates one record for five concurrent calls with one key', async () => {
       const input = { idCardNumber: validIdNumber(), idempotencyKey: 'retry-0000-0002' };
       const answers = await Promise.all(Array.from({ length: 5 }, () => start('idem-parallel', input)));
@@ -163,16 +171,19 @@ describe('startVerification', () => {
       ['InitFaceVerify drops the connection', { action: 'InitFaceVerify', kind: 'reset' }],
     ] as const)('answers PROVIDER_UNAVAILABLE and writes nothing when %s; a retry works', async (what, fault) => {
       const userId = `unavailable-${fault.kind}`;
+      // A client's retry sends the very same input, key included: the key must not have been used up.
+      const input = { idCardNumber: validIdNumber(), idempotencyKey: `unavailable-${fault.kind}` };
       app.sandbox!.setFault(fault);
-      const refused = await start(userId, { idempotencyKey: 'unavailable-0001' });
+      const refused = await start(userId, input);
       expect(refused.code, what).toBe('PROVIDER_UNAVAILABLE');
       expect(await recordsOf(userId)).toHaveLength(0);
       expect(await app.db.select().from(consents).where(eq(consents.userId, userId))).toHaveLength(0);
 
       app.sandbox!.clearFaults();
-      const retried = await start(userId, { idempotencyKey: 'unavailable-0001' });
-      expect(retried.verification.status).toBe('PENDING');
+      const retried = await start(userId, input);
+      expect(retried.verification).toMatchObject({ status: 'PENDING', maskedIdCardNumber: `${input.idCardNumber.slice(0, 6)}********${input.idCardNumber.slice(-4)}` });
       expect(await recordsOf(userId)).toHaveLength(1);
+      expect((await start(userId, input)).verification.id).toBe(retried.verification.id);
     });
   });
 });
