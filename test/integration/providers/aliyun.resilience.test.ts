@@ -109,14 +109,14 @@ describe('createAliyunProvider resilience', () => {
     expect(await newProvider().checkIdentity(NAME, NUMBER)).toBe('MATCH');
   });
 
-  it('bounds the time spent when every endpoint hangs', async () => {
+  it('gives up after two timed-out attempts on each endpoint when every endpoint hangs', async () => {
     primary.setFault({ kind: 'timeout' });
     failover.setFault({ kind: 'timeout' });
-    const started = Date.now();
+    const before = { primary: callsTo(primary, 'Id2MetaVerify'), failover: callsTo(failover, 'Id2MetaVerify') };
     const error = await providerError(newProvider().checkIdentity(NAME, NUMBER));
     expect(error).toMatchObject({ kind: 'unavailable', providerCode: 'TIMEOUT' });
-    // 2 endpoints × 2 attempts × 300 ms, plus backoff.
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(callsTo(primary, 'Id2MetaVerify') - before.primary).toBe(2);
+    expect(callsTo(failover, 'Id2MetaVerify') - before.failover).toBe(2);
   });
 
   it('reports a malformed answer as unavailable', async () => {
@@ -131,10 +131,8 @@ describe('createAliyunProvider resilience', () => {
     await providerError(provider.checkIdentity(NAME, NUMBER)); // 2 attempts
     await providerError(provider.checkIdentity(NAME, NUMBER)); // 3rd attempt opens the circuit
     const calls = primary.calls.length;
-    const started = Date.now();
     const error = await providerError(provider.checkIdentity(NAME, NUMBER));
     expect(error).toMatchObject({ kind: 'unavailable', providerCode: 'CIRCUIT_OPEN' });
-    expect(Date.now() - started).toBeLessThan(50);
     expect(primary.calls.length).toBe(calls);
   });
 
