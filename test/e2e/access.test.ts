@@ -198,26 +198,40 @@ describe('the callback endpoint', () => {
 });
 
 describe('a socket outliving its token', () => {
-  it('is closed with 4403 when the token expires', async () => {
+  it('is closed with 4403 when the token expires, and not before', async () => {
     const f = await fixture();
-    const token = await tokenFor(f.ownerId, { expiresIn: '2s' });
-    const events: string[] = [];
-    const closed = new Promise<number>((resolve) => {
-      const client = createClient({
-        url: `${app.url.replace('http', 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${token}` },
-        retryAttempts: 0,
-        lazy: true,
-        on: { closed: (event) => resolve((event as { code: number }).code) },
+    // Only timers made from here on are fake (the socket's expiry timer among them); they still run
+    // with the real clock, and the test moves them on by the token's lifetime instead of waiting it out.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'], shouldAdvanceTime: true });
+    try {
+      const token = await tokenFor(f.ownerId, { expiresIn: '10m' });
+      const events: string[] = [];
+      let closedWith: number | undefined;
+      const closed = new Promise<number>((resolve) => {
+        const client = createClient({
+          url: `${app.url.replace('http', 'ws')}/graphql`,
+          webSocketImpl: WebSocket,
+          connectionParams: { authorization: `Bearer ${token}` },
+          retryAttempts: 0,
+          keepAlive: 0,
+          lazy: true,
+          on: { closed: (event) => resolve((closedWith = (event as { code: number }).code)) },
+        });
+        client.subscribe<{ verificationResult: { status: string } }>(
+          { query: OPERATIONS.verificationResult.query, variables: { id: f.verificationId } },
+          { next: (result) => events.push(result.data!.verificationResult.status), error: () => {}, complete: () => {} },
+        );
       });
-      client.subscribe<{ verificationResult: { status: string } }>(
-        { query: OPERATIONS.verificationResult.query, variables: { id: f.verificationId } },
-        { next: (result) => events.push(result.data!.verificationResult.status), error: () => {}, complete: () => {} },
-      );
-    });
-    expect(await closed).toBe(4403);
-    expect(events).toEqual(['PENDING']);
+      await vi.waitFor(() => expect(events).toEqual(['PENDING']));
+
+      await vi.advanceTimersByTimeAsync(9 * 60_000);
+      expect(closedWith).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(2 * 60_000);
+      expect(await closed).toBe(4403);
+      expect(events).toEqual(['PENDING']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
