@@ -6,18 +6,28 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { compiled, root } from '../support/dist.js';
 
-/** What `npm start` runs, as a new user runs it: nothing configured but a free port and a data directory. */
-function startService(dataDir: string, port: number) {
+/**
+ * What `npm start` runs, as a new user runs it: nothing configured but a data directory, and port 0
+ * for the service and the sandbox, so the system picks free ones (a guessed port can be taken, or
+ * collide with the ephemeral range). The service logs the port it got.
+ */
+function startService(dataDir: string) {
   const child = spawn(process.execPath, [compiled('src/main.ts')], {
     cwd: root,
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), SANDBOX_PORT: String(port + 1), HOST: '127.0.0.1' },
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', SANDBOX_PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
+  let announce: (port: number) => void;
+  const port = new Promise<number>((resolve) => (announce = resolve));
+  child.stdout!.on('data', (d) => {
+    output += d;
+    const listening = output.split('\n').slice(0, -1).find((line) => line.includes('"msg":"realname listening"'));
+    if (listening) announce((JSON.parse(listening) as { port: number }).port);
+  });
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
+  return { child, exited, port, output: () => output };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 45_000) {
@@ -44,10 +54,10 @@ describe('the service process', () => {
   it('serves /healthz and /readyz with nothing configured, then stops gracefully on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'realname-process-'));
     dirs.push(dataDir);
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const service = startService(dataDir, port);
-    const url = `http://127.0.0.1:${port}`;
+    const service = startService(dataDir);
     try {
+      const port = await Promise.race([service.port, service.exited.then(() => Promise.reject(new Error(`service exited: ${service.output()}`)))]);
+      const url = `http://127.0.0.1:${port}`;
       expect(await (await waitForHealth(url, service.child)).json()).toEqual({ status: 'ok' });
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
