@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { CloseCode } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,15 +101,25 @@ describe('hostile graphql-ws clients', () => {
     expect(await closed).toBe(CloseCode.SubscriberAlreadyExists);
   });
 
-  it.each([['an unknown subprotocol', 'chat'], ['the legacy subscriptions-transport-ws protocol', 'graphql-ws'], ['no subprotocol', []]])(
-    'refuses %s',
-    async (_what, protocol) => {
-      const { socket, closed } = await open(protocol);
-      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-      expect([CloseCode.SubprotocolNotAcceptable, 1002, 1006]).toContain(await closed);
-      await stillServing();
-    },
-  );
+  it.each([['an unknown subprotocol', 'chat'], ['the legacy subscriptions-transport-ws protocol', 'graphql-ws']])('refuses %s by selecting none', async (_what, protocol) => {
+    const socket = new WebSocket(wsUrl(), protocol);
+    const upgrade = new Promise<IncomingMessage>((resolve) => socket.once('upgrade', resolve));
+    const refused = new Promise<Error>((resolve) => socket.once('error', resolve));
+    let opened = false;
+    socket.once('open', () => (opened = true));
+    // The server accepts the upgrade without choosing a subprotocol; the client then must not speak.
+    expect((await upgrade).headers['sec-websocket-protocol']).toBeUndefined();
+    expect((await refused).message).toBe('Server sent no subprotocol');
+    expect(opened).toBe(false);
+    await stillServing();
+  });
+
+  it('closes a socket offering no subprotocol with 4406', async () => {
+    const { socket, closed } = await open([]);
+    expect(socket.protocol).toBe('');
+    expect(await closed).toBe(CloseCode.SubprotocolNotAcceptable);
+    await stillServing();
+  });
 
   it('closes a socket sending a frame over the payload limit with 1009', async () => {
     const { socket, closed } = await initialised();
