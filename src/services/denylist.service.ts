@@ -9,7 +9,8 @@ import type { EventBus } from '../pubsub/event-bus.js';
 import { denylistRepository, type DenylistKind, type DenylistRow } from '../repositories/denylist.repository.js';
 import { operatorRepository } from '../repositories/operator.repository.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
-import type { RequestMeta, StartGuard } from './verification.service.js';
+import type { RequestMeta } from '../domain/application.js';
+import type { StartGuard } from './start-guard.js';
 
 export interface DenylistChange {
   kind: DenylistKind;
