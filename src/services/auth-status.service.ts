@@ -22,6 +22,12 @@ export class AuthStatusService {
     return stateFrom(userId, facts, this.lockout, this.clock());
   }
 
+  /** Past this replica's cache, for a change it just made (other replicas drop theirs on the `userStatus` notice). */
+  async currentStatusOf(userId: string): Promise<UserAuthStatus> {
+    this.cache.invalidate(userId);
+    return this.statusOf(userId);
+  }
+
   /** Read past the cache: a start must see a failure that its change notice has not yet announced. */
   async lockedUntil(userId: string): Promise<Date | null> {
     const facts = await this.#readFacts(userId);

@@ -69,7 +69,7 @@ export class SupportService {
     const operator = requireOperator(actor);
     const userId = checkUserId(rawUserId);
     const [state, attempts, consents, identity, denied] = await Promise.all([
-      this.authStatus.statusOf(userId),
+      this.authStatus.currentStatusOf(userId),
       verificationRepository.allForUser(this.db, userId),
       consentRepository.allForUser(this.db, userId),
       identityRepository.byUser(this.db, userId),
@@ -142,7 +142,7 @@ export class SupportService {
       await auditOperatorAction(tx, operator, 'unlock_user', [userId], now, { reason });
     });
     await this.changed(userId);
-    return this.authStatus.statusOf(userId);
+    return this.authStatus.currentStatusOf(userId);
   }
 
   /** For an identity bound with a stolen number: the binding goes, the account is UNVERIFIED, the number's slot is free. */
@@ -158,7 +158,7 @@ export class SupportService {
     });
     if (!released) throw new DomainError(ErrorCode.NOT_FOUND, '该用户没有已绑定的身份');
     await this.changed(userId);
-    return this.authStatus.statusOf(userId);
+    return this.authStatus.currentStatusOf(userId);
   }
 
   private async audit(operator: Operator, action: string, userId: string, reason: string, detail: Record<string, string | number | boolean | null>, verificationId?: string) {

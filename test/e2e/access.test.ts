@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'graphql-ws';
@@ -70,27 +71,113 @@ const OPERATIONS = {
     query: `subscription($id: ID!) { verificationResult(id: $id) { id status } }`,
     variables: (f: Fixture) => ({ id: f.verificationId }),
   },
+  'requestManualReview': {
+    field: 'requestManualReview',
+    query: `mutation($id: ID!) { requestManualReview(verificationId: $id) { id } }`,
+    variables: (f: Fixture) => ({ id: f.verificationId }),
+  },
+  // The operator operations (scope realname:admin).
+  'reviewCases': {
+    field: 'reviewCases',
+    query: `query { reviewCases { totalCount } }`,
+    variables: () => ({}),
+  },
+  'decideReview': {
+    field: 'decideReview',
+    query: `mutation($id: ID!) { decideReview(caseId: $id, decision: APPROVE, reason: "access matrix") { id } }`,
+    variables: () => ({ id: randomUUID() }),
+  },
+  'adminUser': {
+    field: 'adminUser',
+    query: `query($userId: ID!) { adminUser(userId: $userId) { userId } }`,
+    variables: (f: Fixture) => ({ userId: f.ownerId }),
+  },
+  'revealIdentity': {
+    field: 'revealIdentity',
+    query: `mutation($userId: ID!) { revealIdentity(userId: $userId, reason: "access matrix") { userId } }`,
+    variables: (f: Fixture) => ({ userId: f.ownerId }),
+  },
+  'findAccountsByIdNumber': {
+    field: 'findAccountsByIdNumber',
+    query: `query($n: String!) { findAccountsByIdNumber(idCardNumber: $n, reason: "access matrix") }`,
+    variables: () => ({ n: validIdNumber() }),
+  },
+  'unlockUser': {
+    field: 'unlockUser',
+    query: `mutation($userId: ID!) { unlockUser(userId: $userId, reason: "access matrix") { status } }`,
+    variables: (f: Fixture) => ({ userId: f.ownerId }),
+  },
+  'releaseIdentity': {
+    field: 'releaseIdentity',
+    query: `mutation($userId: ID!) { releaseIdentity(userId: $userId, reason: "access matrix") { status } }`,
+    variables: (f: Fixture) => ({ userId: f.ownerId }),
+  },
+  'denyIdNumber': {
+    field: 'denyIdNumber',
+    query: `mutation($n: String!) { denyIdNumber(idCardNumber: $n, reason: "access matrix") { changed } }`,
+    variables: () => ({ n: validIdNumber() }),
+  },
+  'allowIdNumber': {
+    field: 'allowIdNumber',
+    query: `mutation($n: String!) { allowIdNumber(idCardNumber: $n, reason: "access matrix") { changed } }`,
+    variables: () => ({ n: validIdNumber() }),
+  },
+  'denyUser': {
+    field: 'denyUser',
+    query: `mutation($userId: ID!) { denyUser(userId: $userId, reason: "access matrix") { changed } }`,
+    variables: (f: Fixture) => ({ userId: f.otherId }),
+  },
+  'allowUser': {
+    field: 'allowUser',
+    query: `mutation($userId: ID!) { allowUser(userId: $userId, reason: "access matrix") { changed } }`,
+    variables: (f: Fixture) => ({ userId: f.otherId }),
+  },
+  'denylist': {
+    field: 'denylist',
+    query: `query { denylist { kind } }`,
+    variables: () => ({}),
+  },
+  'verificationStats': {
+    field: 'verificationStats',
+    query: `query($from: DateTimeISO!, $to: DateTimeISO!) { verificationStats(from: $from, to: $to, interval: HOUR) { interval } }`,
+    variables: () => ({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date().toISOString() }),
+  },
 } as const;
 type Operation = keyof typeof OPERATIONS;
 
 /** `data`: answered; `null`: answered with null (someone else's record); otherwise the error code. */
 type Outcome = 'data' | 'null' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT';
 
-/** Callers whose token is accepted: the verification's owner, another end user, the letter backend. */
-const ACCEPTED = ['owner', 'otherUser', 'service'] as const;
+/** Callers whose token is accepted: the verification's owner, another end user, the letter backend, an operator. */
+const ACCEPTED = ['owner', 'otherUser', 'service', 'operator'] as const;
 type Accepted = (typeof ACCEPTED)[number];
 
 const EXPECTED: Record<Operation, Record<Accepted, Outcome>> = {
-  'verification':           { owner: 'data', otherUser: 'null',      service: 'data' },
-  'userAuthStatus':         { owner: 'data', otherUser: 'data',      service: 'BAD_USER_INPUT' },
-  'userAuthStatus(userId)': { owner: 'data', otherUser: 'FORBIDDEN', service: 'data' },
-  'consentTerms':           { owner: 'data', otherUser: 'data',      service: 'data' },
-  'supportedDocuments':     { owner: 'data', otherUser: 'data',      service: 'data' },
-  'startVerification':      { owner: 'data', otherUser: 'data',      service: 'FORBIDDEN' },
-  'cancelVerification':     { owner: 'data', otherUser: 'NOT_FOUND', service: 'FORBIDDEN' },
-  'verifyIdentity':         { owner: 'data', otherUser: 'data',      service: 'BAD_USER_INPUT' },
-  'verifyIdentity(userId)': { owner: 'data', otherUser: 'FORBIDDEN', service: 'data' },
-  'verificationResult':     { owner: 'data', otherUser: 'NOT_FOUND', service: 'data' },
+  'verification':           { owner: 'data',           otherUser: 'null',      service: 'data',           operator: 'null' },
+  'userAuthStatus':         { owner: 'data',           otherUser: 'data',      service: 'BAD_USER_INPUT', operator: 'FORBIDDEN' },
+  'userAuthStatus(userId)': { owner: 'data',           otherUser: 'FORBIDDEN', service: 'data',           operator: 'FORBIDDEN' },
+  'consentTerms':           { owner: 'data',           otherUser: 'data',      service: 'data',           operator: 'data' },
+  'supportedDocuments':     { owner: 'data',           otherUser: 'data',      service: 'data',           operator: 'data' },
+  'startVerification':      { owner: 'data',           otherUser: 'data',      service: 'FORBIDDEN',      operator: 'FORBIDDEN' },
+  'cancelVerification':     { owner: 'data',           otherUser: 'NOT_FOUND', service: 'FORBIDDEN',      operator: 'FORBIDDEN' },
+  'verifyIdentity':         { owner: 'data',           otherUser: 'data',      service: 'BAD_USER_INPUT', operator: 'FORBIDDEN' },
+  'verifyIdentity(userId)': { owner: 'data',           otherUser: 'FORBIDDEN', service: 'data',           operator: 'FORBIDDEN' },
+  'verificationResult':     { owner: 'data',           otherUser: 'NOT_FOUND', service: 'data',           operator: 'NOT_FOUND' },
+  // The fixture's attempt is PENDING, not FAILED: only its owner gets as far as that rule.
+  'requestManualReview':    { owner: 'BAD_USER_INPUT', otherUser: 'NOT_FOUND', service: 'FORBIDDEN',      operator: 'FORBIDDEN' },
+  'reviewCases':            { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'decideReview':           { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'NOT_FOUND' },
+  'adminUser':              { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'revealIdentity':         { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'findAccountsByIdNumber': { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'unlockUser':             { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'releaseIdentity':        { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'NOT_FOUND' },
+  'denyIdNumber':           { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'allowIdNumber':          { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'denyUser':               { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'allowUser':              { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'denylist':               { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'verificationStats':      { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
 };
 
 /** Tokens refused outright, each naming the owner as `sub`: UNAUTHENTICATED on HTTP, close 4403 on graphql-ws. */
@@ -107,6 +194,7 @@ const AUTHORIZATION: Record<Accepted, (f: Fixture) => Promise<string>> = {
   owner: async (f) => `Bearer ${await tokenFor(f.ownerId)}`,
   otherUser: async (f) => `Bearer ${await tokenFor(f.otherId)}`,
   service: async () => `Bearer ${await serviceToken()}`,
+  operator: async () => `Bearer ${await tokenFor('access-operator', { scope: 'realname:admin' })}`,
 };
 
 let app: TestApp;
