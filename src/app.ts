@@ -169,6 +169,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
 
     const metrics = createMetrics();
     watchReviewQueue(metrics.registry, () => services.stats.reviewQueue());
+    const jwtSecret = config.AUTH_JWT_SECRET ?? secrets?.jwtSecret;
     const http = await createHttpServer(
       server,
       {
@@ -200,6 +201,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         },
         metrics,
         log,
+        devSignIn: config.NODE_ENV === 'production' || !jwtSecret ? undefined : { secret: jwtSecret, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
       },
     );
 

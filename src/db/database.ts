@@ -27,7 +27,7 @@ export interface DatabaseHandle {
 // directory or dist/, so `npm start`, the built image and tests all find the same migrations.
 export const migrationsFolder = join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'drizzle');
 
-function packageRoot(dir: string): string {
+export function packageRoot(dir: string): string {
   if (existsSync(join(dir, 'package.json'))) return dir;
   const parent = dirname(dir);
   if (parent === dir) throw new Error('package.json not found above the database module');

@@ -20,6 +20,7 @@ import { callbackRoute } from './callback.route.js';
 import type { Metrics } from './metrics.js';
 import { attachGraphQLWebSocket } from './websocket.js';
 import { clientMeta } from './client-meta.js';
+import { embeddedPages, type DevSignIn } from './pages.js';
 
 export interface HttpOptions {
   production: boolean;
@@ -42,6 +43,8 @@ export interface HttpDeps {
   ready: () => Promise<boolean>;
   metrics: Metrics;
   log: Logger;
+  /** Signs the demo's development tokens; given only outside production. */
+  devSignIn?: DevSignIn;
 }
 
 export interface HttpServer {
@@ -90,7 +93,8 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     formatError: (formatted, error) => formatError(log, formatted, error),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
-      ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      // Off everywhere: its explorer comes from a CDN abroad. Outside production /graphiql is ours.
+      ApolloServerPluginLandingPageDisabled(),
       { async serverWillStart() { return { drainServer: () => ws.dispose() }; } },
       {
         async requestDidStart({ contextValue }) {
@@ -127,6 +131,7 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   app.get('/return', (_req, res) => {
     res.type('html').send(RETURN_PAGE);
   });
+  if (!options.production) app.use(embeddedPages(deps.devSignIn));
   app.use('/callbacks/aliyun', express.urlencoded({ extended: false, limit }), callbackRoute(deps.services.results, log));
   app.use(
     '/graphql',

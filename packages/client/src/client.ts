@@ -187,7 +187,9 @@ export function createRealnameClient(options: RealnameClientOptions) {
     },
     onConnection(listener: (state: ConnectionState) => void) {
       connectionListeners.add(listener);
-      return () => connectionListeners.delete(listener);
+      return () => {
+        connectionListeners.delete(listener);
+      };
     },
     async close() {
       closed = true;

@@ -1,0 +1,22 @@
+import type { RealnameError, VerificationStatus } from '@weiaibang/realname-client';
+
+export const STATUS_WORDS: Record<VerificationStatus, { title: string; hint: string }> = {
+  PENDING: { title: '等待人脸认证', hint: '请在认证页面按提示完成人脸识别,完成后本页会自动更新。' },
+  PROCESSING: { title: '正在核验', hint: '认证结果正在确认中,请稍候。' },
+  VERIFIED: { title: '认证成功', hint: '您已完成实名认证,可以寄信了。' },
+  FAILED: { title: '认证未通过', hint: '您可以核对信息后重新认证。' },
+  CANCELED: { title: '已取消', hint: '本次认证已取消,您可以重新开始。' },
+  EXPIRED: { title: '认证已过期', hint: '认证页面已超时,请重新开始。' },
+};
+
+const shanghai = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** When a lock lifts, in Beijing time. */
+export const formatTime = (iso: string) => shanghai.format(new Date(iso));
+
+/** The server's own sentence, with the time a refusal lifts where it says so. */
+export function errorSentence(error: RealnameError): string {
+  if (error.code === 'LOCKED' && error.lockedUntil) return `${error.message}。请于${formatTime(error.lockedUntil)}后再试。`;
+  if (error.code === 'RATE_LIMITED' && error.retryAfter) return `${error.message}(约 ${Math.max(1, Math.ceil(error.retryAfter / 60))} 分钟后)。`;
+  return error.message;
+}
