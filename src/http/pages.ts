@@ -35,8 +35,9 @@ export function embeddedPages(signIn: DevSignIn | undefined): Router {
   router.get('/demo', page('demo'));
   router.get('/graphiql', page('graphiql'));
   // Apollo's landing page would load its explorer from a CDN abroad: a browser gets ours instead.
-  router.get('/graphql', (req, res, next) => {
-    if (req.accepts(['application/json', 'text/html']) === 'text/html') res.redirect(302, '/graphiql');
+  // Not `router.get('/graphql')`: a route would make Express answer the CORS preflight itself.
+  router.use((req, res, next) => {
+    if (req.method === 'GET' && req.path === '/graphql' && req.accepts(['application/json', 'text/html']) === 'text/html') res.redirect(302, '/graphiql');
     else next();
   });
   router.use('/assets', express.static(join(webRoot, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
