@@ -103,12 +103,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       limitsStore,
       clock,
     ));
-    const results = new VerificationResultService(
+    const results = new VerificationResultService({
       db,
       provider,
       vault,
       bus,
-      {
+      settings: {
         identityValidityDays: config.IDENTITY_VALIDITY_DAYS,
         maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS,
         faceImageRetentionDays: config.FACE_IMAGE_RETENTION_DAYS,
@@ -117,7 +117,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       },
       clock,
       log,
-    );
+    });
     const verifications = new VerificationService({
       db,
       provider,

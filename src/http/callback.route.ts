@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 import { ProviderError } from '../providers/provider.js';
-import { CallbackRefused, type VerificationResultService } from '../services/verification-result.service.js';
+import { CallbackRefusal, CallbackRefused, type VerificationResultService } from '../services/verification-result.service.js';
 
 const param = (req: Request, name: string): string | undefined => {
   const value = req.query[name] ?? (req.body as Record<string, unknown> | undefined)?.[name];
@@ -25,7 +25,8 @@ export function callbackRoute(results: VerificationResultService, log: Logger): 
       res.json({ ok: true, status: row.status });
     } catch (error) {
       if (error instanceof CallbackRefused) {
-        res.status(error.status).json({ error: error.status === 400 ? 'BAD_REQUEST' : 'FORBIDDEN' });
+        const refused = error.reason === CallbackRefusal.MALFORMED ? { status: 400, error: 'BAD_REQUEST' } : { status: 403, error: 'FORBIDDEN' };
+        res.status(refused.status).json({ error: refused.error });
         return;
       }
       if (error instanceof ProviderError) {

@@ -1,12 +1,12 @@
 import { and, eq, inArray, isNotNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { faceImages, verifications } from '../db/schema.js';
+import { verifications } from '../db/schema.js';
 
 /** What a verification keeps once its personal fields are gone: that it happened, its status and times. */
 const ERASED = { nameCipher: null, idNumberCipher: null, idNumberIndex: null, certifyUrl: null, returnUrl: null } as const;
 const holdsPersonalData = or(isNotNull(verifications.nameCipher), isNotNull(verifications.idNumberCipher), isNotNull(verifications.idNumberIndex));
 
-/** Erasure and retention: the queries that remove personal fields across a user's records. */
+/** Erasure and retention: the queries that remove personal fields from verifications. */
 export const personalDataRepository = {
   async eraseVerifications(db: Executor, userId: string) {
     return db
@@ -29,17 +29,5 @@ export const personalDataRepository = {
       .set(ERASED)
       .where(inArray(verifications.id, due))
       .returning({ id: verifications.id, consentId: verifications.consentId });
-  },
-
-  async faceImagesOf(db: Executor, userId: string) {
-    return db.select().from(faceImages).where(eq(faceImages.userId, userId)).orderBy(faceImages.createdAt);
-  },
-
-  async deleteFaceImagesOf(db: Executor, userId: string) {
-    return db.delete(faceImages).where(eq(faceImages.userId, userId)).returning({ id: faceImages.verificationId });
-  },
-
-  async deleteFaceImagesDue(db: Executor, now: Date) {
-    return db.delete(faceImages).where(lt(faceImages.purgeAfter, now)).returning({ id: faceImages.verificationId });
   },
 };

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { auditRepository } from '../repositories/audit.repository.js';
 import { consentRepository } from '../repositories/consent.repository.js';
+import { faceImageRepository } from '../repositories/face-image.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { personalDataRepository } from '../repositories/personal-data.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
@@ -64,7 +65,7 @@ export class PersonalDataService {
       verificationRepository.allForUser(this.db, userId),
       consentRepository.allForUser(this.db, userId),
       identityRepository.byUser(this.db, userId),
-      personalDataRepository.faceImagesOf(this.db, userId),
+      faceImageRepository.ofUser(this.db, userId),
       auditRepository.forUser(this.db, userId),
     ]);
     const applicants = await this.vault.openApplicants(userId, verifications);
@@ -129,7 +130,7 @@ export class PersonalDataService {
         verificationsErased: (await personalDataRepository.eraseVerifications(tx, userId)).length,
         consentsErased: (await consentRepository.eraseClientDataOfUser(tx, userId)).length,
         identitiesRemoved: (await identityRepository.deleteForUser(tx, userId)).length,
-        faceImagesRemoved: (await personalDataRepository.deleteFaceImagesOf(tx, userId)).length,
+        faceImagesRemoved: (await faceImageRepository.deleteOfUser(tx, userId)).length,
         dataKeyShredded: await this.vault.shred(tx, userId),
       };
       await appendAudit(tx, { at: erasedAt, actor, action: 'personal_data.erased', subjectUserId: userId, detail: counts });

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js';
 import { consentRepository } from '../repositories/consent.repository.js';
+import { faceImageRepository } from '../repositories/face-image.repository.js';
 import { personalDataRepository } from '../repositories/personal-data.repository.js';
 import { appendAudit } from './audit-log.js';
 
@@ -38,7 +39,7 @@ export class RetentionService {
       const batch = await this.db.transaction(async (tx) => {
         const attempts = await personalDataRepository.eraseClosedAttempts(tx, ['FAILED', 'EXPIRED', 'CANCELED'], before, batchSize);
         const consents = await consentRepository.eraseClientData(tx, attempts.flatMap((a) => (a.consentId ? [a.consentId] : [])));
-        const images = await personalDataRepository.deleteFaceImagesDue(tx, now);
+        const images = await faceImageRepository.deleteDue(tx, now);
         const counts = { attempts: attempts.length, consents: consents.length, faceImages: images.length };
         if (counts.attempts || counts.faceImages) {
           await appendAudit(tx, { at: now, actor: 'retention', action: 'retention.purged', detail: { ...counts, retentionDays: this.settings.failedRetentionDays } });

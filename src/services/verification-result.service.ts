@@ -1,11 +1,11 @@
 import { callbackTokenMatches } from '../crypto/callback-token.js';
 import type { Database, Executor } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { faceImages } from '../db/schema.js';
 import { isTerminal } from '../domain/verification-status.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { ProviderError, type FaceVerifyOutcome, type FaceVerifyProvider } from '../providers/provider.js';
+import { faceImageRepository } from '../repositories/face-image.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import { announce, moveVerification, type Move } from './transitions.js';
@@ -19,10 +19,34 @@ export interface ResultSettings {
   reconcileIntervalSeconds: number;
 }
 
+/** Why a callback was refused; the route says it in HTTP. */
+export enum CallbackRefusal {
+  /** Parameters missing or not of the shape Aliyun sends. */
+  MALFORMED = 'MALFORMED',
+  /** No such verification, or not its token: the two are one answer on purpose. */
+  NOT_OURS = 'NOT_OURS',
+}
+
 export class CallbackRefused extends Error {
-  constructor(readonly status: 400 | 403) {
-    super(status === 400 ? 'missing parameters' : 'unknown verification or bad token');
+  constructor(readonly reason: CallbackRefusal) {
+    super(reason === CallbackRefusal.MALFORMED ? 'missing parameters' : 'unknown verification or bad token');
   }
+}
+
+/** What asked for a result: Aliyun's callback (the user is done with liveness) or the reconciler. */
+export type ResultTrigger = 'callback' | 'reconciler';
+
+/** How each trigger is named in the audit trail. */
+const auditActor = { callback: 'provider', reconciler: 'reconciler' } as const satisfies Record<ResultTrigger, string>;
+
+export interface VerificationResultServiceDeps {
+  db: Database;
+  provider: FaceVerifyProvider;
+  vault: PersonalDataVault;
+  bus: EventBus;
+  settings: ResultSettings;
+  clock: () => Date;
+  log: Logger;
 }
 
 const DAY_MS = 86_400_000;
@@ -34,34 +58,37 @@ const CERTIFY_ID = /^[\w-]{1,64}$/;
  * Each asks DescribeFaceVerify for the truth and moves the record once.
  */
 export class VerificationResultService {
-  constructor(
-    private readonly db: Database,
-    private readonly provider: FaceVerifyProvider,
-    private readonly vault: PersonalDataVault,
-    private readonly bus: EventBus,
-    private readonly settings: ResultSettings,
-    private readonly clock: () => Date,
-    private readonly log: Logger,
-  ) {}
+  private readonly db;
+  private readonly provider;
+  private readonly vault;
+  private readonly bus;
+  private readonly settings;
+  private readonly clock;
+  private readonly log;
+
+  constructor(deps: VerificationResultServiceDeps) {
+    ({ db: this.db, provider: this.provider, vault: this.vault, bus: this.bus, settings: this.settings, clock: this.clock, log: this.log } = deps);
+  }
 
   /**
    * Aliyun's GET carries `passed` and `subcode`, but anyone can send a GET: they are a trigger, never
    * the result. Only a matching per-verification token gets us to ask DescribeFaceVerify.
    */
   async handleCallback(certifyId: string | undefined, callbackToken: string | undefined): Promise<VerificationRow> {
-    if (!certifyId || !callbackToken || !CERTIFY_ID.test(certifyId) || callbackToken.length > 128) throw new CallbackRefused(400);
+    if (!certifyId || !callbackToken || !CERTIFY_ID.test(certifyId) || callbackToken.length > 128) throw new CallbackRefused(CallbackRefusal.MALFORMED);
     const row = await verificationRepository.byCertifyId(this.db, certifyId);
-    if (!callbackTokenMatches(row?.callbackTokenHash, callbackToken) || !row) throw new CallbackRefused(403);
-    return this.refresh(row, 'provider');
+    if (!callbackTokenMatches(row?.callbackTokenHash, callbackToken) || !row) throw new CallbackRefused(CallbackRefusal.NOT_OURS);
+    return this.refresh(row, 'callback');
   }
 
   /** Asks the provider about an open verification and applies the answer. Throws ProviderError. */
-  async refresh(row: VerificationRow, actor: string): Promise<VerificationRow> {
+  async refresh(row: VerificationRow, trigger: ResultTrigger): Promise<VerificationRow> {
     if (isTerminal(row.status) || !row.certifyId) return row;
+    const actor = auditActor[trigger];
     const outcome = await this.provider.describeFaceVerify(row.certifyId);
     if (outcome.state === 'PENDING') {
       // The provider called back but has no result yet: the user is done, the verdict is not.
-      if (actor === 'provider' && row.status === 'PENDING') return this.applyOrReread(row, { to: 'PROCESSING', actor });
+      if (trigger === 'callback' && row.status === 'PENDING') return this.applyOrReread(row, { to: 'PROCESSING', actor });
       return row;
     }
     return this.settle(row, outcome, actor);
@@ -113,7 +140,7 @@ export class VerificationResultService {
     if (days <= 0) return;
     const now = this.clock();
     const imageCipher = await this.vault.sealFaceImage(tx, row.userId, row.id, image);
-    await tx.insert(faceImages).values({
+    await faceImageRepository.insert(tx, {
       verificationId: row.id,
       userId: row.userId,
       imageCipher,
