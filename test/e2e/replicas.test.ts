@@ -43,7 +43,7 @@ describe('two replicas', () => {
     await watch.waitFor((events) => events.length === 1);
     const callbacksBefore = sandbox.callbacks.length;
     expect(await sandbox.complete(certifyId, 'pass')).toBe('done');
-    expect(sandbox.callbacks.slice(callbacksBefore)).toEqual([{ certifyId, ok: true, status: 200 }]);
+    expect(sandbox.callbacks.slice(callbacksBefore)).toMatchObject([{ certifyId, ok: true, status: 200, attempt: 1 }]);
 
     await watch.done;
     expect(watch.events.map((e) => e.verificationResult.status)).toEqual(['PENDING', 'VERIFIED']);
