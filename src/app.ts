@@ -12,6 +12,7 @@ import { createAuthenticator } from './http/auth.js';
 import { rememberVerifiedTokens } from './http/verified-tokens.js';
 import { createMetrics } from './http/metrics.js';
 import { watchReviewQueue } from './http/review-metrics.js';
+import { createReadiness } from './http/health.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { createAliyunProvider } from './providers/aliyun/aliyun.provider.js';
@@ -33,6 +34,8 @@ import { PersonalDataVault } from './services/vault.js';
 import { VerificationResultService } from './services/verification-result.service.js';
 import { VerificationWatch } from './services/verification-watch.js';
 import { VerificationService } from './services/verification.service.js';
+import { verificationRepository } from './repositories/verification.repository.js';
+import { instrumentBus, instrumentProvider } from './telemetry/instrument.js';
 
 export interface AppOverrides {
   logger?: Logger;
@@ -51,6 +54,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.logger ?? createLogger(config.LOG_LEVEL);
   const clock = overrides.clock ?? (() => new Date());
   const closers: (() => Promise<unknown>)[] = [];
+  const metrics = createMetrics();
   try {
     const secrets = embeddedSecrets(config, log);
     const database = overrides.database ?? (config.DATABASE_URL ? await openPostgres(config.DATABASE_URL) : await openPglite(config.DATA_DIR));
@@ -64,7 +68,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       redis.on('error', (err) => log.warn({ err: { type: err.name, code: (err as { code?: string }).code } }, 'redis error'));
       closers.push(() => redis!.quit().catch(() => redis!.disconnect()));
     }
-    const bus: EventBus = redis ? await createRedisBus(redis, config.REDIS_KEY_PREFIX) : createMemoryBus();
+    const bus: EventBus = instrumentBus(redis ? await createRedisBus(redis, config.REDIS_KEY_PREFIX) : createMemoryBus(), metrics);
     closers.unshift(() => bus.close());
 
     // Listening first: with PORT=0 the real port is needed for PUBLIC_BASE_URL's default (the
@@ -78,7 +82,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const port = (server.address() as AddressInfo).port;
     const publicBaseUrl = config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? `http://localhost:${port}`;
 
-    const { provider, sandbox } = await connectProvider(config, log);
+    const { provider: cloudauth, sandbox } = await connectProvider(config, log);
+    const provider = instrumentProvider(cloudauth, metrics);
     if (sandbox) closers.push(() => sandbox.close());
 
     const keyring = parseMasterKeys(config.REALNAME_MASTER_KEY ?? secrets!.masterKey);
@@ -167,9 +172,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       stats: new StatsService(db, clock),
     };
 
-    const metrics = createMetrics();
     watchReviewQueue(metrics.registry, () => services.stats.reviewQueue());
     const jwtSecret = config.AUTH_JWT_SECRET ?? secrets?.jwtSecret;
+    const readiness = createReadiness({ database: database.ping, pubsub: bus.ping, pendingMigrations: database.pendingMigrations });
+    metrics.observe({
+      openVerifications: async () => {
+        // Past expiry by two reconciler rounds: the reconciler should have closed it by now.
+        const overdueBefore = new Date(clock().getTime() - 2 * config.RECONCILE_INTERVAL_SECONDS * 1000);
+        const counts = await verificationRepository.countOpen(db, overdueBefore);
+        return { open: Number(counts.open), overdue: Number(counts.overdue) };
+      },
+      gateCache: () => gateCache.stats,
+      databasePool: database.poolUsage,
+      ready: async () => (await readiness.check()).ready,
+    });
     const http = await createHttpServer(
       server,
       {
@@ -195,10 +211,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
             maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
           }),
         ),
-        ready: async () => {
-          await Promise.all([database.ping(), bus.ping()]);
-          return true;
-        },
+        readiness,
         metrics,
         log,
         devSignIn: config.NODE_ENV === 'production' || !jwtSecret ? undefined : { secret: jwtSecret, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
@@ -212,9 +225,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       await services.retention.purge();
     }, log);
     const reconciler = every(config.RECONCILE_INTERVAL_SECONDS * 1000, async () => {
-      const outcome = await results.reconcile();
-      if (outcome.settled) metrics.reconciled.inc({ outcome: 'settled' }, outcome.settled);
-      if (outcome.expired) metrics.reconciled.inc({ outcome: 'expired' }, outcome.expired);
+      const outcome = await results.reconcile().catch((error: unknown) => {
+        metrics.reconcilerRuns.inc({ result: 'error' });
+        throw error;
+      });
+      metrics.reconcilerRuns.inc({ result: 'ok' });
+      metrics.reconciled.inc({ outcome: 'checked' }, outcome.checked);
+      metrics.reconciled.inc({ outcome: 'settled' }, outcome.settled);
+      metrics.reconciled.inc({ outcome: 'expired' }, outcome.expired);
     }, log);
 
     log.info({ port, database: database.kind, pubsub: bus.kind, provider: provider.mode }, 'realname listening');
@@ -229,10 +247,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       bus,
       services,
       sandbox,
+      metrics,
+      readiness,
       jwtSecret: config.AUTH_JWT_SECRET ?? secrets?.jwtSecret,
-      /** Graceful: stop the reconciler, drain HTTP and sockets, then close pools. */
+      /**
+       * Graceful: turn unready and keep serving for SHUTDOWN_DELAY_SECONDS (balancers take the
+       * replica out), stop the reconciler, drain HTTP and sockets, then close pools.
+       */
       close: () =>
         (closing ??= (async () => {
+          readiness.beginShutdown();
+          if (config.SHUTDOWN_DELAY_SECONDS > 0) {
+            log.info({ seconds: config.SHUTDOWN_DELAY_SECONDS }, 'unready; draining before stop');
+            await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_SECONDS * 1000));
+          }
           await Promise.all([reconciler.stop(), retention.stop(), auditSealer.stop()]);
           await http.stop();
           // Reads answered while draining queued their audit events: chain them before the pool goes.

@@ -5,10 +5,12 @@ import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { watchPool, type PoolUsage } from '../telemetry/database-pool.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -20,6 +22,10 @@ export interface DatabaseHandle {
   readonly db: Database;
   readonly kind: 'postgres' | 'pglite';
   ping(): Promise<void>;
+  /** Migrations in `drizzle/` that this database has not applied (readiness waits for none). */
+  pendingMigrations(): Promise<number>;
+  /** What the pool is doing; undefined for PGlite, which has none. */
+  poolUsage(): PoolUsage | undefined;
   close(): Promise<void>;
 }
 
@@ -38,7 +44,8 @@ export function packageRoot(dir: string): string {
 const MIGRATION_LOCK = 7_251_443;
 
 export async function openPostgres(url: string, { max = 10 } = {}): Promise<DatabaseHandle> {
-  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 10 });
+  const pool = watchPool(postgres(url, { max, onnotice: () => {}, connect_timeout: 10 }), max);
+  const client = pool.client;
   const db = drizzlePostgres({ client, schema }) as unknown as Database;
   // One connection, so the advisory lock and the migration share a session.
   const migrator = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
@@ -57,6 +64,8 @@ export async function openPostgres(url: string, { max = 10 } = {}): Promise<Data
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    pendingMigrations: () => pendingMigrations(db),
+    poolUsage: pool.usage,
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -77,6 +86,18 @@ export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    pendingMigrations: () => pendingMigrations(db),
+    poolUsage: () => undefined,
     close: () => client.close(),
   };
+}
+
+/** drizzle records each applied migration with its journal time (`created_at`) in drizzle.__drizzle_migrations. */
+async function pendingMigrations(db: Database): Promise<number> {
+  const files = readMigrationFiles({ migrationsFolder });
+  // postgres.js answers with the rows, PGlite with { rows }. No table yet: nothing applied.
+  const result: unknown = await db.execute(sql`select created_at from drizzle.__drizzle_migrations`).catch(() => []);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { created_at: string | number }[];
+  const applied = new Set(rows.map((row) => Number(row.created_at)));
+  return files.filter((file) => !applied.has(file.folderMillis)).length;
 }

@@ -17,7 +17,9 @@ import { NoSubscriptionOverHttpRule, parseOptions, validationRules } from '../gr
 import type { Logger } from '../logger.js';
 import type { Authenticator } from './auth.js';
 import { callbackRoute } from './callback.route.js';
+import { healthRoutes, type Readiness } from './health.js';
 import type { Metrics } from './metrics.js';
+import { graphqlMetricsPlugin } from './request-metrics.js';
 import { attachGraphQLWebSocket } from './websocket.js';
 import { clientMeta } from './client-meta.js';
 import { embeddedPages, type DevSignIn } from './pages.js';
@@ -40,7 +42,7 @@ export interface HttpDeps {
   services: Services;
   db: Database;
   authenticate: Authenticator;
-  ready: () => Promise<boolean>;
+  readiness: Readiness;
   metrics: Metrics;
   log: Logger;
   /** Signs the demo's development tokens; given only outside production. */
@@ -99,13 +101,13 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
       {
         async requestDidStart({ contextValue }) {
           return {
-            async willSendResponse({ response, errors }) {
+            async willSendResponse({ response }) {
               response.http.headers.set('x-request-id', contextValue.requestId);
-              deps.metrics.graphqlRequests.inc({ outcome: errors?.length ? 'error' : 'ok' });
             },
           };
         },
       },
+      graphqlMetricsPlugin(deps.metrics),
     ],
   });
   await apollo.start();
@@ -120,18 +122,22 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     next(Object.assign(new Error('request entity too large'), { status: 413 }));
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  // While shutting down, no connection is kept for another request: a balancer's next request
+  // opens a new one, which the closed listener refuses, so it goes to another replica untouched.
+  app.use((_req: Request, res: Response, next: () => void) => {
+    if (deps.readiness.shuttingDown) res.set('connection', 'close');
+    next();
   });
-  app.get('/readyz', async (_req, res) => {
-    const ok = await deps.ready().catch(() => false);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable' });
-  });
+  healthRoutes(app, deps.readiness);
   const metrics = await serveMetrics(app, options, deps.metrics);
   app.get('/return', (_req, res) => {
     res.type('html').send(RETURN_PAGE);
   });
   if (!options.production) app.use(embeddedPages(deps.devSignIn));
+  app.use('/callbacks/aliyun', (_req: Request, res: Response, next: () => void) => {
+    res.on('finish', () => deps.metrics.callbacks.inc({ outcome: callbackOutcome(res.statusCode) }));
+    next();
+  });
   app.use('/callbacks/aliyun', express.urlencoded({ extended: false, limit }), callbackRoute(deps.services.results, log));
   app.use(
     '/graphql',
@@ -213,6 +219,14 @@ async function serveMetrics(app: express.Express, options: HttpOptions, metrics:
     next();
   }, answer);
   return { close: async () => {} };
+}
+
+function callbackOutcome(status: number) {
+  if (status === 200) return 'accepted';
+  if (status === 400) return 'bad_request';
+  if (status === 403) return 'refused';
+  if (status === 503) return 'unavailable';
+  return 'error';
 }
 
 const RETURN_PAGE = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>认证已提交</title></head>

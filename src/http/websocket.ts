@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -88,6 +88,7 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
           contextValue,
         };
       },
+      onOperation: (_ctx, _id, _payload, _args, result) => (isAsyncIterable(result) ? counted(result, options.metrics) : undefined),
       onNext: (_ctx, _id, _payload, args, result) => {
         if (!result.errors) return;
         const requestId = (args.contextValue as GraphQLContext | undefined)?.requestId;
@@ -103,4 +104,17 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
       await disposable.dispose();
     },
   };
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+/** graphql-ws returns this generator when the client stops or the socket goes: `finally` always runs. */
+async function* counted(results: AsyncIterable<ExecutionResult>, metrics: Metrics) {
+  metrics.subscriptionsOpen.inc();
+  try {
+    yield* results;
+  } finally {
+    metrics.subscriptionsOpen.dec();
+  }
 }

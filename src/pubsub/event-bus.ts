@@ -7,7 +7,16 @@ import { guardedRedisPubSub } from './guarded-redis-pubsub.js';
  * no PII: subscribers re-read the record they point at.
  */
 export interface TopicPayloads {
-  verificationResult: { verificationId: string; userId: string; status: string; at: string };
+  verificationResult: {
+    verificationId: string;
+    userId: string;
+    status: string;
+    at: string;
+    /** `started`: the record was just created (PENDING, or FAILED at once); `moved`: it changed state. */
+    change: 'started' | 'moved';
+    createdAt: string;
+    failureCode: string | null;
+  };
   /** A user's verified identity changed (verified, expired, erased): drop cached gate answers. */
   userStatus: { userId: string };
 }

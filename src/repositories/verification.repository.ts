@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, ne, or } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { verifications } from '../db/schema.js';
 import { OPEN_STATUSES, statesMovableTo, type VerificationStatus } from '../domain/verification-status.js';
@@ -10,6 +10,15 @@ export const verificationRepository = {
   async insert(db: Executor, row: NewVerification) {
     const [inserted] = await db.insert(verifications).values(row).returning();
     return inserted!;
+  },
+
+  /** For the metrics: open records, and how many of them are past `overdueBefore` (stuck). */
+  async countOpen(db: Executor, overdueBefore: Date) {
+    const [row] = await db
+      .select({ open: count(), overdue: count(sql`case when ${verifications.expiresAt} < ${overdueBefore.toISOString()}::timestamptz then 1 end`) })
+      .from(verifications)
+      .where(inArray(verifications.status, [...OPEN_STATUSES]));
+    return row!;
   },
 
   async byId(db: Executor, id: string) {

@@ -59,7 +59,7 @@ export async function recordAttempt(deps: AttemptRecordDeps, attempt: Attempt, o
     }
   }
   if (written.superseded) await announce(bus, log, written.superseded);
-  await announce(bus, log, written.row);
+  await announce(bus, log, written.row, 'started');
   return written.row;
 }
 

@@ -21,6 +21,8 @@ interface Flight<T> {
 export class GateCache<T> {
   readonly #entries = new Map<string, Entry<T>>();
   readonly #flights = new Map<string, Flight<T>>();
+  /** Lookups answered from memory, and those that read the database (for `cache_hit_rate`). */
+  readonly stats = { hits: 0, misses: 0 };
 
   constructor(
     private readonly maxEntries: number,
@@ -40,9 +42,11 @@ export class GateCache<T> {
       this.#entries.delete(userId);
       if (hit.expiresAt > now) {
         this.#entries.set(userId, hit);
+        this.stats.hits++;
         return hit.value;
       }
     }
+    this.stats.misses++;
     const flying = this.#flights.get(userId);
     if (flying) return flying.promise;
 

@@ -119,7 +119,7 @@ export class ReviewService {
         return { row, opened };
       });
       for (const s of superseded) await announce(this.bus, this.log, s);
-      await announce(this.bus, this.log, row);
+      await announce(this.bus, this.log, row, 'started');
       return opened;
     } catch (error) {
       // A concurrent request of the same user opened the case first: theirs stands.

@@ -43,8 +43,16 @@ export async function moveVerification(tx: Executor, id: string, move: Move, now
  * Tells subscribers and gate caches. The database already holds the truth, so a broker outage only
  * delays delivery: subscribers re-read state when they reconnect, and caches expire.
  */
-export async function announce(bus: EventBus, log: Logger, row: VerificationRow): Promise<void> {
-  const payload = { verificationId: row.id, userId: row.userId, status: row.status, at: row.updatedAt.toISOString() };
+export async function announce(bus: EventBus, log: Logger, row: VerificationRow, change: 'started' | 'moved' = 'moved'): Promise<void> {
+  const payload = {
+    verificationId: row.id,
+    userId: row.userId,
+    status: row.status,
+    at: row.updatedAt.toISOString(),
+    change,
+    createdAt: row.createdAt.toISOString(),
+    failureCode: row.failureCode,
+  };
   const results = await Promise.allSettled([
     bus.publish('verificationResult', row.id, payload),
     bus.publish('userStatus', undefined, { userId: row.userId }),

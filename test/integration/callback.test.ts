@@ -144,7 +144,7 @@ describe('GET|POST /callbacks/aliyun', () => {
     expect(answers.map((a) => a.body.status)).toEqual(['VERIFIED', 'VERIFIED', 'VERIFIED']);
 
     // One channel is ordered: once our marker is back, everything published before it has arrived.
-    await app.bus.publish('verificationResult', v.id, { verificationId: v.id, userId: 'duplicate', status: 'MARKER', at: new Date().toISOString() });
+    await app.bus.publish('verificationResult', v.id, { verificationId: v.id, userId: 'duplicate', status: 'MARKER', at: new Date().toISOString(), change: 'moved', createdAt: new Date().toISOString(), failureCode: null });
     await marker;
     unlisten();
     expect(published).toEqual(['VERIFIED']);
