@@ -59,6 +59,7 @@ export interface HttpServer {
 
 /** Serves on `server`, which may already be listening (the port decides PUBLIC_BASE_URL's default). */
 export async function createHttpServer(server: Server, options: HttpOptions, deps: HttpDeps): Promise<HttpServer> {
+  const starting = server.listeners('request');
   const { log } = deps;
   const app = express();
   // X-Forwarded-For is believed only when it comes from a listed proxy.
@@ -158,7 +159,9 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     res.status(status).json({ errors: [{ message: status === 413 ? '请求体过大' : '请求无效', extensions: { code } }] });
   });
 
-  server.removeAllListeners('request');
+  // Only the "starting" answer goes: the drain plugin's listener, which counts requests in flight so
+  // that stopping waits for them, must stay (removing every listener cut in-flight requests at stop).
+  for (const listener of starting) server.off('request', listener as () => void);
   server.on('request', app);
   return {
     server,
