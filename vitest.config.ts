@@ -12,7 +12,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Outages, races, fuzzing and the soak take minutes: `npm run test:faults` (vitest.faults.config.ts).
-    exclude: [...configDefaults.exclude, 'test/faults/**'],
+    // The nginx and Docker image tests: `npm run test:ops` (vitest.ops.config.ts).
+    exclude: [...configDefaults.exclude, 'test/faults/**', 'test/ops/**'],
     setupFiles: ['test/setup.ts'],
     // Builds dist/ once: tests that spawn the service run what `npm start` runs.
     globalSetup: ['test/support/dist.ts'],
