@@ -87,7 +87,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     if (sandbox) closers.push(() => sandbox.close());
 
     const keyring = parseMasterKeys(config.REALNAME_MASTER_KEY ?? secrets!.masterKey);
-    const blindIndex = new BlindIndex(config.REALNAME_INDEX_KEY ?? secrets!.indexKey);
+    const blindIndex = new BlindIndex(config.REALNAME_INDEX_KEY ?? secrets!.indexKey, clock);
     const db = database.db;
     const vault = new PersonalDataVault(db, keyring, clock);
     const gateCache = new GateCache<GateFacts>(config.GATE_CACHE_ENTRIES, clock);
@@ -99,7 +99,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       unlistenGate();
       unlistenGateReconnect();
     });
-    const authStatus = new AuthStatusService(db, { failures: config.LOCKOUT_FAILURES, windowSeconds: config.LOCKOUT_WINDOW_SECONDS }, clock, gateCache);
+    const accessLog = new AccessLog(db, clock);
+    const authStatus = new AuthStatusService({
+      db,
+      lockout: { failures: config.LOCKOUT_FAILURES, windowSeconds: config.LOCKOUT_WINDOW_SECONDS },
+      clock,
+      accessLog,
+      cache: gateCache,
+    });
     const denylist = new DenylistService(db, blindIndex, bus, clock, log);
     const limitsStore = redis && { client: redis, prefix: config.REDIS_KEY_PREFIX };
     const guard = denylist.guard(createStartGuard(
@@ -139,6 +146,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       },
       clock,
       log,
+      accessLog,
     });
     const services = {
       verifications,
@@ -147,7 +155,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       watch: new VerificationWatch(db, bus),
       vault,
       personalData: new PersonalDataService(db, vault, bus, clock, log),
-      accessLog: new AccessLog(db, clock),
+      accessLog,
       retention: new RetentionService(db, { failedRetentionDays: config.FAILED_RETENTION_DAYS }, clock),
       reviews: new ReviewService(
         db,
@@ -201,7 +209,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       {
         schema: await buildRealnameSchema(),
         services,
-        db,
         authenticate: rememberVerifiedTokens(
           createAuthenticator({
             secret: config.AUTH_JWT_SECRET ?? (config.AUTH_JWKS_URL ? undefined : secrets!.jwtSecret),

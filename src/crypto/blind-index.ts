@@ -13,7 +13,10 @@ export class BlindIndex {
   readonly #key: KeyObject;
 
   /** A string is standard base64 if it is that and decodes to ≥ 32 bytes, else raw UTF-8. */
-  constructor(key: Buffer | string) {
+  constructor(
+    key: Buffer | string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
     const bytes = typeof key === 'string' ? keyBytes(key) : Buffer.from(key);
     if (bytes.length < MIN_KEY_BYTES) {
       throw new Error(`the blind index key must be at least ${MIN_KEY_BYTES} bytes`);
@@ -24,7 +27,7 @@ export class BlindIndex {
 
   /** Throws INVALID_ID_CARD_NUMBER like parseIdCardNumber; 15-digit and lowercase-x forms agree. */
   of(idCardNumber: string): string {
-    const { value } = parseIdCardNumber(idCardNumber);
+    const { value } = parseIdCardNumber(idCardNumber, this.clock());
     return createHmac('sha256', this.#key).update(value, 'utf8').digest('hex');
   }
 }

@@ -30,6 +30,19 @@ export interface UserAuthStatus {
   lockedUntil: Date | null;
 }
 
+/** The letter gate's answer: `reason` is the status when not passed. */
+export interface IdentityCheck {
+  passed: boolean;
+  reason: AuthStatus | null;
+  expiresAt: Date | null;
+}
+
+export const identityCheck = (status: UserAuthStatus): IdentityCheck => ({
+  passed: status.isValid,
+  reason: status.isValid ? null : status.status,
+  expiresAt: status.expiresAt,
+});
+
 const DAY_MS = 86_400_000;
 
 /** Failures completed at or after this instant count towards a lockout at `now`. */

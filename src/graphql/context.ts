@@ -1,9 +1,7 @@
 import DataLoader from 'dataloader';
 import { DomainError, ErrorCode } from '../domain/errors.js';
-import { maskIdCardNumber, maskName } from '../domain/masking.js';
 import type { Actor } from '../domain/actor.js';
-import type { Database } from '../db/database.js';
-import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import type { VerificationRow } from '../repositories/verification.repository.js';
 import type { AccessLog } from '../services/access-log.js';
 import type { AuthStatusService } from '../services/auth-status.service.js';
 import type { DenylistService } from '../services/denylist.service.js';
@@ -14,7 +12,7 @@ import type { SupportService } from '../services/support.service.js';
 import type { PersonalDataVault } from '../services/vault.js';
 import type { VerificationResultService } from '../services/verification-result.service.js';
 import type { RequestMeta } from '../domain/application.js';
-import type { VerificationService } from '../services/verification.service.js';
+import type { MaskedApplicant, VerificationService } from '../services/verification.service.js';
 import type { VerificationWatch } from '../services/verification-watch.js';
 
 export interface Services {
@@ -31,11 +29,6 @@ export interface Services {
   stats: StatsService;
 }
 
-export interface Masked {
-  maskedName: string | null;
-  maskedIdCardNumber: string | null;
-}
-
 export interface GraphQLContext {
   requestId: string;
   /** Null with `authError` set when the token was missing or bad: each field decides. */
@@ -46,6 +39,8 @@ export interface GraphQLContext {
   loaders: ReturnType<typeof createLoaders>;
 }
 
+// Wall time, not the app's clock: jose verified the token against wall time, and a token's life is
+// the issuer's, not a domain rule that tests move (they run replicas a year ahead with live tokens).
 export function requireActor(ctx: GraphQLContext): Actor {
   if (!ctx.actor) throw ctx.authError ?? new DomainError(ErrorCode.UNAUTHENTICATED);
   if (ctx.actor.expiresAt && ctx.actor.expiresAt.getTime() <= Date.now()) {
@@ -56,7 +51,6 @@ export function requireActor(ctx: GraphQLContext): Actor {
 
 export function createContext(
   services: Services,
-  db: Database,
   requestId: string,
   auth: { actor: Actor | null; authError: DomainError | null },
   meta: RequestMeta,
@@ -69,32 +63,19 @@ export function createContext(
     meta,
     services,
     get loaders() {
-      return (loaders ??= createLoaders(db, services.vault));
+      return (loaders ??= createLoaders(services.verifications));
     },
   };
 }
 
 /** Per request, so nothing cached outlives it or crosses users. */
-function createLoaders(db: Database, vault: PersonalDataVault) {
+function createLoaders(verifications: VerificationService) {
   return {
     verification: new DataLoader<string, VerificationRow | undefined>(async (ids) => {
-      const rows = await verificationRepository.byIds(db, ids);
+      const rows = await verifications.byIds(ids);
       return ids.map((id) => rows.find((r) => r.id === id));
     }),
-    masked: maskedLoader(vault),
+    /** Each verification's name and number decrypted once per request, and only to be masked. */
+    masked: new DataLoader<VerificationRow, MaskedApplicant, string>((rows) => verifications.maskedApplicants(rows), { cacheKeyFn: (row) => row.id }),
   };
-}
-
-/** Decrypts each verification's name and number once per request, and only to mask them. */
-function maskedLoader(vault: PersonalDataVault) {
-  return new DataLoader<VerificationRow, Masked, string>(
-    (rows) =>
-      Promise.all(
-        rows.map(async (row) => {
-          const [{ realName: name, idNumber: number }] = (await vault.openApplicants(row.userId, [row])) as [{ realName: string | null; idNumber: string | null }];
-          return { maskedName: name ? maskName(name) : null, maskedIdCardNumber: number ? maskIdCardNumber(number) : null };
-        }),
-      ),
-    { cacheKeyFn: (row) => row.id },
-  );
 }

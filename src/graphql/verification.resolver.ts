@@ -1,6 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
-import { subjectOf } from '../domain/actor.js';
 import { CONSENT_TERMS, SUPPORTED_DOCUMENTS } from '../domain/consent-terms.js';
 import { failureReason, isTerminal } from '../domain/verification-status.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
@@ -20,10 +19,7 @@ import {
 export class VerificationResolver {
   @Query(() => Verification, { nullable: true, description: 'Owner or service only; anyone else reads null' })
   async verification(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
-    const actor = requireActor(ctx);
-    const row = await ctx.services.verifications.get(actor, id);
-    if (row) await ctx.services.accessLog.serviceRead(actor, row.userId, 'verification', row.id);
-    return row;
+    return ctx.services.verifications.read(requireActor(ctx), id);
   }
 
   @Mutation(() => Verification)
@@ -75,19 +71,13 @@ export class VerificationResolver {
 @Resolver(() => UserAuthStatus)
 export class UserAuthStatusResolver {
   @Query(() => UserAuthStatus, { description: 'userId only for service callers; end users read their own' })
-  async userAuthStatus(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext) {
-    const actor = requireActor(ctx);
-    const subject = subjectOf(actor, userId);
-    const [state] = await Promise.all([ctx.services.authStatus.statusOf(subject), ctx.services.accessLog.serviceRead(actor, subject, 'userAuthStatus')]);
-    return state;
+  userAuthStatus(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.authStatus.statusFor(requireActor(ctx), userId);
   }
 
   @Mutation(() => IdentityCheck, { description: 'The gate before each letter: passed only for a valid verified identity' })
-  async verifyIdentity(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext): Promise<IdentityCheck> {
-    const actor = requireActor(ctx);
-    const subject = subjectOf(actor, userId);
-    const [state] = await Promise.all([ctx.services.authStatus.statusOf(subject), ctx.services.accessLog.serviceRead(actor, subject, 'verifyIdentity')]);
-    return { passed: state.isValid, reason: state.isValid ? null : state.status, expiresAt: state.expiresAt };
+  verifyIdentity(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.authStatus.checkIdentity(requireActor(ctx), userId);
   }
 
   @FieldResolver(() => Verification, { nullable: true })

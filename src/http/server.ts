@@ -9,7 +9,6 @@ import cors from 'cors';
 import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { GraphQLSchema } from 'graphql';
-import type { Database } from '../db/database.js';
 import { DomainError } from '../domain/errors.js';
 import { createContext, type GraphQLContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
@@ -40,7 +39,6 @@ export interface HttpOptions {
 export interface HttpDeps {
   schema: GraphQLSchema;
   services: Services;
-  db: Database;
   authenticate: Authenticator;
   readiness: Readiness;
   metrics: Metrics;
@@ -77,7 +75,7 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     }
   };
   const contextFor = async (authorization: string | undefined, meta: { clientIp?: string; userAgent?: string }) =>
-    createContext(deps.services, deps.db, randomUUID(), await authenticate(authorization), meta);
+    createContext(deps.services, randomUUID(), await authenticate(authorization), meta);
 
   // The upgrade request never passes through express: lend it express's request prototype so that
   // `req.ip` applies the same `trust proxy` rule to X-Forwarded-For.

@@ -49,7 +49,8 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
           if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
           ctx.extra.actor = actor;
           ctx.extra.authorization = authorization;
-          // A socket outliving its token is closed; the client reconnects with a fresh one.
+          // A socket outliving its token is closed; the client reconnects with a fresh one. A real
+          // timer, so wall time like the token check itself (see requireActor).
           if (actor.expiresAt) {
             const ms = Math.max(0, actor.expiresAt.getTime() - Date.now());
             const timer = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'token expired'), Math.min(ms, 2 ** 31 - 1));

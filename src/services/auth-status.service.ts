@@ -1,19 +1,44 @@
 import type { Database } from '../db/database.js';
-import { failureWindowStart, lockedUntil, stateFrom, type LockoutPolicy, type UserAuthStatus } from '../domain/auth-status.js';
+import { subjectOf, type Actor } from '../domain/actor.js';
+import { failureWindowStart, identityCheck, lockedUntil, stateFrom, type IdentityCheck, type LockoutPolicy, type UserAuthStatus } from '../domain/auth-status.js';
 import { gateFactsQuery, type GateFacts } from '../repositories/gate.repository.js';
+import type { AccessLog } from './access-log.js';
 import { GateCache } from './gate-cache.js';
+
+export interface AuthStatusServiceDeps {
+  db: Database;
+  lockout: LockoutPolicy;
+  clock: () => Date;
+  accessLog: AccessLog;
+  cache?: GateCache<GateFacts>;
+}
 
 /** The letter gate: is this user's identity verified and still valid right now? */
 export class AuthStatusService {
   readonly #gateFacts;
+  private readonly lockout;
+  private readonly clock;
+  private readonly accessLog;
+  private readonly cache;
 
-  constructor(
-    db: Database,
-    private readonly lockout: LockoutPolicy,
-    private readonly clock: () => Date,
-    private readonly cache = new GateCache<GateFacts>(0, clock),
-  ) {
-    this.#gateFacts = gateFactsQuery(db);
+  constructor(deps: AuthStatusServiceDeps) {
+    ({ lockout: this.lockout, clock: this.clock, accessLog: this.accessLog } = deps);
+    this.cache = deps.cache ?? new GateCache<GateFacts>(0, deps.clock);
+    this.#gateFacts = gateFactsQuery(deps.db);
+  }
+
+  /** `userAuthStatus`: a service's read leaves its access event before the answer leaves. */
+  async statusFor(actor: Actor, userId: string | null | undefined): Promise<UserAuthStatus> {
+    const subject = subjectOf(actor, userId);
+    const [status] = await Promise.all([this.statusOf(subject), this.accessLog.serviceRead(actor, subject, 'userAuthStatus')]);
+    return status;
+  }
+
+  /** `verifyIdentity`, the gate before each letter. */
+  async checkIdentity(actor: Actor, userId: string | null | undefined): Promise<IdentityCheck> {
+    const subject = subjectOf(actor, userId);
+    const [status] = await Promise.all([this.statusOf(subject), this.accessLog.serviceRead(actor, subject, 'verifyIdentity')]);
+    return identityCheck(status);
   }
 
   /** Cached facts are safe to reuse: the state is derived from them afresh, against the clock, on every call. */

@@ -5,12 +5,14 @@ import type { Database } from '../db/database.js';
 import { actorLabel, canSee, isUuid, type Actor } from '../domain/actor.js';
 import { parseApplication, type Application, type RequestMeta, type StartInput } from '../domain/application.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
+import { maskIdCardNumber, maskName } from '../domain/masking.js';
 import { isTerminal, type FailureCode } from '../domain/verification-status.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { ProviderError, type FaceVerifyProvider, type ProviderMode } from '../providers/provider.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import type { AccessLog } from './access-log.js';
 import { recordAttempt, type Attempt, type AttemptOutcome } from './attempt-record.js';
 import type { StartGuard } from './start-guard.js';
 import { announce, moveVerification } from './transitions.js';
@@ -34,6 +36,13 @@ export interface VerificationServiceDeps {
   settings: StartSettings;
   clock: () => Date;
   log: Logger;
+  accessLog: AccessLog;
+}
+
+/** What a verification shows of its applicant: never more than the masks. */
+export interface MaskedApplicant {
+  maskedName: string | null;
+  maskedIdCardNumber: string | null;
 }
 
 /** Starting and cancelling verifications; results arrive through VerificationResultService. */
@@ -56,6 +65,27 @@ export class VerificationService {
     if (!isUuid(id)) return null;
     const row = await verificationRepository.byId(this.db, id);
     return row && canSee(actor, row.userId) ? row : null;
+  }
+
+  /** `verification(id)`: a service's read of someone's record leaves its access event. */
+  async read(actor: Actor, id: string): Promise<VerificationRow | null> {
+    const row = await this.get(actor, id);
+    if (row) await this.deps.accessLog.serviceRead(actor, row.userId, 'verification', row.id);
+    return row;
+  }
+
+  byIds(ids: readonly string[]): Promise<VerificationRow[]> {
+    return verificationRepository.byIds(this.db, ids);
+  }
+
+  /** Decrypted only to be masked, one key lookup per row's owner. */
+  maskedApplicants(rows: readonly VerificationRow[]): Promise<MaskedApplicant[]> {
+    return Promise.all(
+      rows.map(async (row) => {
+        const [{ realName, idNumber }] = (await this.vault.openApplicants(row.userId, [row])) as [{ realName: string | null; idNumber: string | null }];
+        return { maskedName: realName ? maskName(realName) : null, maskedIdCardNumber: idNumber ? maskIdCardNumber(idNumber) : null };
+      }),
+    );
   }
 
   async start(actor: Actor, input: StartInput, meta: RequestMeta): Promise<VerificationRow> {
