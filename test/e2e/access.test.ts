@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, tokenFor, type GraphQLResponse, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { wsOperation } from '../support/ws-operation.js';
+import { startVerification } from '../support/verified-user.js';
 
 /**
  * Who may do what, as a table: every operation × every kind of caller × both transports. Each row gets
@@ -210,7 +211,7 @@ afterAll(async () => {
 async function fixture(): Promise<Fixture> {
   const n = ++rows;
   const ownerId = `owner-${n}`;
-  const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await tokenFor(ownerId));
+  const res = await startVerification(app, await tokenFor(ownerId));
   expect(res.errors).toBeUndefined();
   return { ownerId, otherId: `other-${n}`, verificationId: res.data!.startVerification.id };
 }
@@ -274,7 +275,7 @@ describe('over graphql-ws', () => {
 
 describe('the callback endpoint', () => {
   it('gives a user or service bearer token no standing: only the per-verification callbackToken counts', async () => {
-    const started = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await tokenFor('callback-owner'));
+    const started = await startVerification(app, await tokenFor('callback-owner'));
     const { id, certifyId } = started.data!.startVerification;
     for (const authorization of [`Bearer ${await tokenFor('callback-owner')}`, `Bearer ${await serviceToken()}`]) {
       const res = await fetch(`${app.url}/callbacks/aliyun?certifyId=${certifyId}&passed=T&subcode=200&callbackToken=forged`, { headers: { authorization } });

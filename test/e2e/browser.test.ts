@@ -1,7 +1,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CONSENT_VERSION, gql, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
-import { validIdNumber } from '../support/id-numbers.js';
+import { gql, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
+import { startVerification } from '../support/verified-user.js';
 
 const WATCH = `subscription Watch($id: ID!) { verificationResult(id: $id) { id status failureReason { code message } } }`;
 const STATUS = `query { userAuthStatus { status isValid daysRemaining maskedName } }`;
@@ -19,7 +19,7 @@ const launchChromium = () =>
 /** A user starts over HTTP and, like the React page, subscribes over graphql-ws before leaving for certifyUrl. */
 async function startAndWatch(app: TestApp, userId: string) {
   const token = await tokenFor(userId);
-  const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+  const res = await startVerification(app, token);
   expect(res.errors).toBeUndefined();
   const verification = res.data!.startVerification as { id: string; certifyUrl: string };
   const client = wsClient(app, token);

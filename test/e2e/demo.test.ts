@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
+import { startVerification } from '../support/verified-user.js';
 
 /** Screenshots of every screen, kept for people to look at (gitignored). */
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/demo/', import.meta.url));
@@ -186,7 +187,7 @@ describe('the demo at /demo in Chromium', () => {
   it('shows a locked account with the time it unlocks', async () => {
     const token = await tokenFor('demo-locked');
     for (let i = 0; i < 2; i++) {
-      const started = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true } }, token);
+      const started = await startVerification(app, token, { biometricConsent: true });
       await app.sandbox!.complete(started.data!.startVerification.certifyId, 'fail');
     }
     const page = await openDemo('demo-locked');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { gql, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { operatorEventsOf, operatorToken } from '../support/operator.js';
-import { STATUS, verifiedUser } from '../support/verified-user.js';
+import { startVerification, STATUS, verifiedUser } from '../support/verified-user.js';
 
 const DENY_NUMBER = `mutation($n: String!, $r: String!) { denyIdNumber(idCardNumber: $n, reason: $r) { kind reference changed affectedAccounts } }`;
 const ALLOW_NUMBER = `mutation($n: String!, $r: String!) { allowIdNumber(idCardNumber: $n, reason: $r) { changed } }`;
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 const start = async (userId: string, idCardNumber: string) =>
-  gql(app, START, { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION } }, await tokenFor(userId));
+  startVerification(app, await tokenFor(userId), { idCardNumber });
 
 describe('denying a number', () => {
   it('refuses a start with it (IDENTITY_DENIED) until it is allowed again; the list holds no number', async () => {

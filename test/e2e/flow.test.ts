@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
+import { gql, serviceToken, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
+import { startVerification } from '../support/verified-user.js';
 
 const WATCH = `subscription Watch($id: ID!) { verificationResult(id: $id) { id status failureReason { code } } }`;
 const STATUS = `query { userAuthStatus { status isValid daysRemaining maskedName latestVerification { id status } } }`;
@@ -16,7 +17,7 @@ describe('verification flow', () => {
 
   async function start(userId: string, idCardNumber = validIdNumber()) {
     const token = await tokenFor(userId);
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION } }, token);
+    const res = await startVerification(app, token, { idCardNumber });
     expect(res.errors).toBeUndefined();
     return { token, verification: res.data!.startVerification, idCardNumber };
   }
@@ -61,7 +62,7 @@ describe('verification flow', () => {
 
   it('refuses a bad ID number', async () => {
     const token = await tokenFor('user-bad');
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: '110101199003071234', consentVersion: CONSENT_VERSION } }, token);
+    const res = await startVerification(app, token, { idCardNumber: '110101199003071234' });
     expect(res.errors![0]!.extensions!.code).toBe('INVALID_ID_CARD_NUMBER');
     expect(JSON.stringify(res)).not.toContain('110101199003071234');
   });

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifications } from '../../src/db/schema.js';
-import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
+import { gql, serviceToken, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
-import { validIdNumber } from '../support/id-numbers.js';
+import { startVerification } from '../support/verified-user.js';
 
 const GATE = `mutation Gate($u: ID) { verifyIdentity(userId: $u) { passed reason } }`;
 const STATUS = `query Status($u: ID) { userAuthStatus(userId: $u) { status expiresAt } }`;
@@ -34,7 +34,7 @@ describe('gate cache across replicas', () => {
 
   async function startOnA(userId: string) {
     const token = await tokenFor(userId);
-    const res = await gql(a, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const res = await startVerification(a, token);
     expect(res.errors).toBeUndefined();
     return { token, verification: res.data!.startVerification };
   }

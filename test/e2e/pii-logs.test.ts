@@ -3,9 +3,9 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_MAGIC_NUMBERS } from '../../src/providers/sandbox/magic-numbers.js';
-import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
+import { CONSENT_VERSION, gql, serviceToken, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
-import { DELETE, EXPORT, fifteenDigitForm, STATUS, startedUser, verifiedUser } from '../support/verified-user.js';
+import { DELETE, EXPORT, fifteenDigitForm, startedUser, startVerification, STATUS, verifiedUser } from '../support/verified-user.js';
 
 const NAME = '欧阳明月';
 const WATCH = `subscription($id: ID!) { verificationResult(id: $id) { id status } }`;
@@ -58,7 +58,7 @@ describe('no name, number or token reaches a log line during', () => {
     const token = await tokenFor(userId);
     forbid(token);
     forbidNumber(idCardNumber);
-    return gql(app, START, { input: { realName: NAME, idCardNumber, consentVersion: CONSENT_VERSION, ...extra } }, token);
+    return startVerification(app, token, { realName: NAME, idCardNumber, ...extra });
   }
 
   it('a verification from start to export and erasure', async () => {
@@ -82,7 +82,7 @@ describe('no name, number or token reaches a log line during', () => {
     // graphql-js quotes a wrongly typed value back, by variable and inline.
     const token = await tokenFor('logs-bad-types');
     forbid(token);
-    await gql(app, START, { input: { realName: NAME, idCardNumber: [number], consentVersion: CONSENT_VERSION } }, token);
+    await startVerification(app, token, { realName: NAME, idCardNumber: [number] });
     await gql(app, `mutation { startVerification(input: { realName: ${JSON.stringify(NAME)}, idCardNumber: ${number.slice(0, 17)}, consentVersion: "${CONSENT_VERSION}" }) { id } }`, {}, token);
   });
 

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startSandbox, type Sandbox } from '../../src/providers/sandbox/sandbox.server.js';
-import { CONSENT_VERSION, gql, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
+import { gql, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
-import { validIdNumber } from '../support/id-numbers.js';
+import { startVerification } from '../support/verified-user.js';
 
 const WATCH = `subscription Watch($id: ID!) { verificationResult(id: $id) { id status } }`;
 
@@ -35,7 +35,7 @@ describe('two replicas', () => {
 
   it('pushes to a subscriber on B the VERIFIED produced by the callback A handled', async () => {
     const token = await tokenFor('replica-user');
-    const res = await gql(b, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const res = await startVerification(b, token);
     const { id, certifyId } = res.data!.startVerification as { id: string; certifyId: string };
 
     const client = wsClient(b, token);
@@ -54,7 +54,7 @@ describe('two replicas', () => {
 
   it('pushes one terminal state to subscribers on both replicas', async () => {
     const token = await tokenFor('replica-both');
-    const res = await gql(a, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const res = await startVerification(a, token);
     const { id, certifyId } = res.data!.startVerification as { id: string; certifyId: string };
 
     const clients = [wsClient(a, token), wsClient(b, token)];

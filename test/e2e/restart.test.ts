@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startSandbox, type Sandbox } from '../../src/providers/sandbox/sandbox.server.js';
 import { verifyAuditChain } from '../../src/services/audit-log.js';
-import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp, type TestAppOptions } from '../support/app.js';
+import { gql, startTestApp, tokenFor, type TestApp, type TestAppOptions } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { validIdNumber } from '../support/id-numbers.js';
+import { startVerification } from '../support/verified-user.js';
 
 const READ = `query($id: ID!) {
   verification(id: $id) { status maskedName maskedIdCardNumber failureReason { code } }
@@ -70,7 +71,7 @@ describe.each([
     const before = await startTestApp(options);
     const start = async (who: { userId: string; token: string }, idCardNumber = validIdNumber()) => {
       who.token = await tokenFor(who.userId, { secret: before.jwtSecret });
-      const res = await gql(before, START, { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION } }, who.token);
+      const res = await startVerification(before, who.token, { idCardNumber });
       return res.data!.startVerification as { id: string; certifyId: string };
     };
     const v = await start(verified, verified.idCardNumber);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
-import { STATUS } from '../support/verified-user.js';
+import { gql, serviceToken, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
+import { startVerification, STATUS } from '../support/verified-user.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import {
   DECIDE,
@@ -47,7 +47,7 @@ describe('manual review, two-person approval (REVIEW_TWO_PERSON=true)', () => {
 
     it('refuses a failure a new attempt can fix (a face mismatch)', async () => {
       const token = await tokenFor('req-face');
-      const started = await gql(app, START, { input: { realName: '王五', idCardNumber: FACE_MISMATCH_NUMBER, consentVersion: CONSENT_VERSION } }, token);
+      const started = await startVerification(app, token, { realName: '王五', idCardNumber: FACE_MISMATCH_NUMBER });
       await app.sandbox!.complete(started.data!.startVerification.certifyId, 'pass');
       const res = await gql(app, REQUEST_REVIEW, { id: started.data!.startVerification.id }, token);
       expect(res.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
@@ -145,7 +145,7 @@ describe('manual review, two-person approval (REVIEW_TWO_PERSON=true)', () => {
 
     it('withdraws a case whose user started a new attempt meanwhile', async () => {
       const { reviewCase, token } = await openCase(app, 'withdraw-1');
-      const restarted = await gql(app, START, { input: { realName: '李四', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+      const restarted = await startVerification(app, token, { realName: '李四' });
       expect(restarted.data!.startVerification.status).toBe('PENDING');
       const res = await gql(app, DECIDE, { caseId: reviewCase.id, decision: 'REJECT', reason: '用户已重新认证' }, await operatorToken());
       expect(res.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { gql, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { FACE_MISMATCH_NUMBER, operatorToken, REQUEST_REVIEW, unfindableUser } from '../support/operator.js';
-import { verifiedUser } from '../support/verified-user.js';
+import { startVerification, verifiedUser } from '../support/verified-user.js';
 
 const STATS = /* GraphQL */ `
   query($from: DateTimeISO!, $to: DateTimeISO!, $interval: StatsInterval!) {
@@ -21,7 +21,7 @@ beforeAll(async () => {
   await verifiedUser(app, 'stats-ok-1');
   await verifiedUser(app, 'stats-ok-2');
   const token = await tokenFor('stats-face');
-  const started = await gql(app, START, { input: { realName: '王五', idCardNumber: FACE_MISMATCH_NUMBER, consentVersion: CONSENT_VERSION } }, token);
+  const started = await startVerification(app, token, { realName: '王五', idCardNumber: FACE_MISMATCH_NUMBER });
   await app.sandbox!.complete(started.data!.startVerification.certifyId, 'pass');
   const unfindable = await unfindableUser(app, 'stats-review');
   await gql(app, REQUEST_REVIEW, { id: unfindable.verificationId }, unfindable.token);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { ADMIN_USER, FACE_MISMATCH_NUMBER, operatorEventsOf, operatorToken } from '../support/operator.js';
-import { STATUS, verifiedUser } from '../support/verified-user.js';
+import { startVerification, STATUS, verifiedUser } from '../support/verified-user.js';
 
 const REVEAL = `mutation($u: ID!, $r: String!) { revealIdentity(userId: $u, reason: $r) { userId verificationId realName idCardNumber } }`;
 const FIND = `query($n: String!, $r: String!) { findAccountsByIdNumber(idCardNumber: $n, reason: $r) }`;
@@ -21,7 +21,7 @@ afterAll(async () => {
 /** A user whose attempt failed the face check (SubCode 204). */
 async function faceFailure(userId: string) {
   const token = await tokenFor(userId);
-  const started = await gql(app, START, { input: { realName: '王五', idCardNumber: FACE_MISMATCH_NUMBER, consentVersion: CONSENT_VERSION } }, token);
+  const started = await startVerification(app, token, { realName: '王五', idCardNumber: FACE_MISMATCH_NUMBER });
   expect(await app.sandbox!.complete(started.data!.startVerification.certifyId, 'pass')).toBe('done');
   return { token, verificationId: started.data!.startVerification.id as string };
 }
@@ -90,7 +90,7 @@ describe('findAccountsByIdNumber', () => {
     await verifiedUser(app, 'holder-1', { idCardNumber: number });
     const tried = await tokenFor('holder-2');
     // The second account is refused at start (bound elsewhere), so it never holds the number.
-    await gql(app, START, { input: { realName: '张三', idCardNumber: number, consentVersion: CONSENT_VERSION } }, tried);
+    await startVerification(app, tried, { idCardNumber: number });
     const res = await gql(app, FIND, { n: number, r: '疑似冒用排查' }, await operatorToken());
     expect(res.data!.findAccountsByIdNumber).toEqual(['holder-1']);
     expect(await operatorEventsOf(app, 'holder-1')).toEqual([{ actor: 'operator:op-alice', action: 'operator.find_accounts', reason: '疑似冒用排查' }]);
@@ -108,12 +108,12 @@ describe('unlockUser', () => {
     const { token } = await faceFailure('locked-1');
     await faceFailure('locked-1');
     expect((await gql(app, STATUS, {}, token)).data!.userAuthStatus.status).toBe('LOCKED');
-    const refused = await gql(app, START, { input: { realName: '王五', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const refused = await startVerification(app, token, { realName: '王五' });
     expect(refused.errors![0]!.extensions!.code).toBe('LOCKED');
 
     const res = await gql(app, UNLOCK, { u: 'locked-1', r: '用户已核实,解除锁定' }, await operatorToken());
     expect(res.data!.unlockUser).toEqual({ status: 'FAILED', lockedUntil: null });
-    const again = await gql(app, START, { input: { realName: '王五', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const again = await startVerification(app, token, { realName: '王五' });
     expect(again.data!.startVerification.status).toBe('PENDING');
     expect(await operatorEventsOf(app, 'locked-1')).toEqual([{ actor: 'operator:op-alice', action: 'operator.unlock_user', reason: '用户已核实,解除锁定' }]);
   });

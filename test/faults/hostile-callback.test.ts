@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
-import { validIdNumber } from '../support/id-numbers.js';
+import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
+
 import { hostileString } from './support/hostile.js';
+import { startVerification } from '../support/verified-user.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const NAMES = ['certifyId', 'callbackToken', 'passed', 'subcode'];
@@ -20,7 +21,7 @@ describe('hostile callback requests', () => {
   let certifyId: string;
   beforeAll(async () => {
     app = await startTestApp();
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await tokenFor('callback-fuzz'));
+    const res = await startVerification(app, await tokenFor('callback-fuzz'));
     certifyId = res.data!.startVerification.certifyId;
   });
   afterAll(() => app?.stop());

@@ -4,10 +4,11 @@ import { CloseCode } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { gql, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/database.js';
-import { validIdNumber } from '../support/id-numbers.js';
+
 import { waitUntil } from './support/ports.js';
+import { startVerification } from '../support/verified-user.js';
 
 const PROTOCOL = 'graphql-transport-ws';
 const WATCH = `subscription($id: ID!) { verificationResult(id: $id) { status } }`;
@@ -22,7 +23,7 @@ describe('hostile graphql-ws clients', () => {
   beforeAll(async () => {
     app = await startTestApp();
     token = await tokenFor('ws-hostile');
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const res = await startVerification(app, token);
     verificationId = res.data!.startVerification.id;
   });
   afterAll(() => app?.stop());

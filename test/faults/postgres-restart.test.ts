@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
-import { validIdNumber } from '../support/id-numbers.js';
+import { gql, serviceToken, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
+
 import { startPrivatePostgres, type PrivatePostgres } from './support/postgres-server.js';
+import { startVerification } from '../support/verified-user.js';
 
 const GATE = `mutation($u: ID) { verifyIdentity(userId: $u) { passed reason } }`;
 const STATUS = `query($id: ID!) { verification(id: $id) { status } }`;
@@ -31,7 +32,7 @@ describe('PostgreSQL restarted under a running service', () => {
 
   async function start(userId: string) {
     const token = await tokenFor(userId);
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const res = await startVerification(app, token);
     return { token, res };
   }
 

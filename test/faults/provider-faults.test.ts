@@ -5,6 +5,7 @@ import { auditRepository } from '../../src/repositories/audit.repository.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
 import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
+import { startVerification } from '../support/verified-user.js';
 
 const OUTAGES: { kind: SandboxFaultKind; ms?: number }[] = [
   { kind: 'delay', ms: 1_500 },
@@ -23,7 +24,7 @@ let users = 0;
 async function start(app: TestApp, idCardNumber = validIdNumber()) {
   const userId = `provider-fault-${++users}`;
   const token = await tokenFor(userId);
-  const res = await gql(app, START, { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION } }, token);
+  const res = await startVerification(app, token, { idCardNumber });
   return { userId, token, res, verification: res.data?.startVerification };
 }
 

@@ -8,12 +8,13 @@ import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } fro
 import { TEST_REDIS_URL } from '../support/database.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { startCallbackCapture } from './support/callback-capture.js';
+import { startVerification } from '../support/verified-user.js';
 
 const POLL = `query($id: ID!) { verification(id: $id) { status } userAuthStatus { status } }`;
 
 async function startAs(app: { url: string }, userId: string, input: Record<string, unknown> = {}) {
   const token = await tokenFor(userId);
-  const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, ...input } }, token);
+  const res = await startVerification(app, token, input);
   return { token, res };
 }
 

@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
+import { gql, serviceToken, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { waitUntil } from './support/ports.js';
 import { startPrivateRedis, type PrivateRedis } from './support/redis-server.js';
+import { startVerification } from '../support/verified-user.js';
 
 const WATCH = `subscription($id: ID!) { verificationResult(id: $id) { id status } }`;
 const GATE = `mutation($u: ID) { verifyIdentity(userId: $u) { passed reason } }`;
@@ -22,7 +23,7 @@ describe('Redis stopped and restarted mid-flow', () => {
 
   async function start(userId: string, idCardNumber = validIdNumber()) {
     const token = await tokenFor(userId);
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION } }, token);
+    const res = await startVerification(app, token, { idCardNumber });
     return { token, res };
   }
 

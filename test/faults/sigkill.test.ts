@@ -4,11 +4,12 @@ import { openPostgres, type DatabaseHandle } from '../../src/db/database.js';
 import { startSandbox, type Sandbox } from '../../src/providers/sandbox/sandbox.server.js';
 import { auditRepository } from '../../src/repositories/audit.repository.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
-import { CONSENT_VERSION, gql, START, TEST_INDEX_KEY, TEST_JWT_SECRET, TEST_MASTER_KEY, tokenFor } from '../support/app.js';
+import { gql, TEST_INDEX_KEY, TEST_JWT_SECRET, TEST_MASTER_KEY, tokenFor } from '../support/app.js';
 import { createTestDatabase, TEST_REDIS_URL } from '../support/database.js';
-import { validIdNumber } from '../support/id-numbers.js';
+
 import { freePort, waitUntil } from './support/ports.js';
 import { spawnService, type ServiceProcess } from './support/service-process.js';
+import { startVerification } from '../support/verified-user.js';
 
 const STATUS = `query($id: ID!) { verification(id: $id) { status } }`;
 
@@ -48,7 +49,7 @@ describe('SIGKILL between InitFaceVerify and the callback', () => {
   it('settles the verification as VERIFIED through the reconciler after a restart', async () => {
     service = await spawnService(port, env);
     const token = await tokenFor('sigkill-user');
-    const started = await gql(service, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const started = await startVerification(service, token);
     const { id, certifyId } = started.data!.startVerification;
     await service.kill();
 

@@ -5,10 +5,11 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDigit } from '../../src/domain/id-card.js';
 import { createLogger } from '../../src/logger.js';
-import { CONSENT_VERSION, gql, LogCapture, serviceToken, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
+import { gql, LogCapture, serviceToken, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/database.js';
 import { freePort, waitUntil } from './support/ports.js';
 import { spawnSandbox, type ServiceProcess } from './support/service-process.js';
+import { startVerification } from '../support/verified-user.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
 const WORKERS = Number(process.env.SOAK_WORKERS ?? 6);
@@ -106,7 +107,7 @@ describe(`soak: ${SECONDS} s of mixed load`, () => {
   async function journey(n: number) {
     const userId = `soak-${n}`;
     const token = await tokenFor(userId);
-    const started = await gql(app, START, { input: { realName: '张三', idCardNumber: idNumberFor(n), consentVersion: CONSENT_VERSION } }, token);
+    const started = await startVerification(app, token, { idCardNumber: idNumberFor(n) });
     const verification = started.data?.startVerification;
     if (!verification) return `start:${started.errors?.[0]?.extensions?.code}`;
     const client = wsClient(app, token);

@@ -6,8 +6,9 @@ import { SANDBOX_MAGIC_NUMBERS } from '../../src/providers/sandbox/magic-numbers
 import { auditRepository } from '../../src/repositories/audit.repository.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
 import { hashCallbackToken } from '../../src/crypto/callback-token.js';
-import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { gql, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
+import { startVerification } from '../support/verified-user.js';
 
 /**
  * The app's PUBLIC_BASE_URL points at a closed port, so the sandbox's own callbacks are lost and each
@@ -24,7 +25,7 @@ describe('GET|POST /callbacks/aliyun', () => {
   });
 
   async function startPending(userId: string, idCardNumber = validIdNumber()) {
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION } }, await tokenFor(userId));
+    const res = await startVerification(app, await tokenFor(userId), { idCardNumber });
     const verification = res.data!.startVerification as { id: string; certifyId: string; status: string };
     expect(verification.status).toBe('PENDING');
     return verification;
@@ -207,7 +208,7 @@ describe('the callback as Aliyun sends it', () => {
   });
 
   it('sends CallbackToken on its own: CallbackUrl has no query of ours, and the token comes back as its own field', async () => {
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await tokenFor('aliyun-wire'));
+    const res = await startVerification(app, await tokenFor('aliyun-wire'));
     const { id, certifyId } = res.data!.startVerification as { id: string; certifyId: string };
     expect(await app.sandbox!.complete(certifyId, 'pass')).toBe('done');
 

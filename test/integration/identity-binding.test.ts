@@ -2,14 +2,14 @@ import 'reflect-metadata';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifications } from '../../src/db/schema.js';
-import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
-import { fifteenDigitForm, startedUser, verifiedUser } from '../support/verified-user.js';
+import { fifteenDigitForm, startedUser, startVerification, verifiedUser } from '../support/verified-user.js';
 
 const LIMITS = { START_LIMIT_PER_IP: '1000', START_LIMIT_PER_ID_NUMBER: '100' };
 
 async function startAs(app: TestApp, userId: string, idCardNumber: string) {
-  return gql(app, START, { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION } }, await tokenFor(userId));
+  return startVerification(app, await tokenFor(userId), { idCardNumber });
 }
 
 /** Several accounts start with one number at once, then all pass the face step at once. */

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { identityRepository } from '../../src/repositories/identity.repository.js';
-import { CONSENT_VERSION, gql, START, startTestApp, type TestApp } from '../support/app.js';
-import { verifiedUser } from '../support/verified-user.js';
+import { gql, startTestApp, type TestApp } from '../support/app.js';
+import { startVerification, verifiedUser } from '../support/verified-user.js';
 
 const DAY_MS = 86_400_000;
 const STATUS = `query { userAuthStatus { status isValid verifiedAt expiresAt daysRemaining } }`;
@@ -34,7 +34,7 @@ describe('a verified identity’s lifetime', () => {
     aheadMs = 31 * DAY_MS;
     expect(await statusOf(user.token)).toMatchObject({ status: 'EXPIRED', isValid: false });
 
-    const again = await gql(app, START, { input: { realName: user.name, idCardNumber: user.idCardNumber, consentVersion: CONSENT_VERSION } }, user.token);
+    const again = await startVerification(app, user.token, { realName: user.name, idCardNumber: user.idCardNumber });
     expect(again.errors).toBeUndefined();
     expect(again.data!.startVerification.status).toBe('PENDING');
     expect(await app.sandbox!.complete(again.data!.startVerification.certifyId, 'pass')).toBe('done');

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_MAGIC_NUMBERS } from '../../src/providers/sandbox/magic-numbers.js';
-import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { gql, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
+import { startVerification } from '../support/verified-user.js';
 
 const WINDOW_MS = 3_600_000;
 const STATUS = `query { userAuthStatus { status lockedUntil } }`;
@@ -24,7 +25,7 @@ describe('lockout and start budgets', () => {
   });
 
   async function start(userId: string, idCardNumber = validIdNumber()) {
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION } }, await tokenFor(userId));
+    const res = await startVerification(app, await tokenFor(userId), { idCardNumber });
     return { verification: res.data?.startVerification, error: res.errors?.[0]?.extensions };
   }
   /** A start that Id2MetaVerify answers "mismatch": one failed verification, completed at the app's now. */

@@ -4,9 +4,9 @@ import { loadConfig } from '../../src/config.js';
 import { startSandbox, type Sandbox } from '../../src/providers/sandbox/sandbox.server.js';
 import { auditRepository } from '../../src/repositories/audit.repository.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
-import { CONSENT_VERSION, gql, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
-import { validIdNumber } from '../support/id-numbers.js';
+import { startVerification } from '../support/verified-user.js';
 
 const RECONCILE_AFTER_SECONDS = 180;
 const MINUTE = 60_000;
@@ -24,7 +24,7 @@ function testClock() {
 const LOST_CALLBACKS = { PUBLIC_BASE_URL: 'http://127.0.0.1:9', RECONCILE_AFTER_SECONDS: String(RECONCILE_AFTER_SECONDS) };
 
 async function startPending(app: TestApp, userId: string) {
-  const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await tokenFor(userId));
+  const res = await startVerification(app, await tokenFor(userId));
   const verification = res.data!.startVerification as { id: string; certifyId: string; status: string };
   expect(verification.status).toBe('PENDING');
   return verification;

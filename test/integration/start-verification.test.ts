@@ -3,8 +3,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consents } from '../../src/db/schema.js';
 import { SANDBOX_MAGIC_NUMBERS } from '../../src/providers/sandbox/magic-numbers.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
-import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { gql, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
+import { startVerification } from '../support/verified-user.js';
 
 const CANCEL = `mutation($id: ID!) { cancelVerification(id: $id) { id status failureReason { code } } }`;
 const READ = `query($id: ID!) { verification(id: $id) { id status failureReason { code } } }`;
@@ -23,7 +24,7 @@ describe('startVerification', () => {
 
   async function start(userId: string, input: Record<string, unknown> = {}) {
     const token = await tokenFor(userId);
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, ...input } }, token);
+    const res = await startVerification(app, token, input);
     return { token, res, verification: res.data?.startVerification, code: res.errors?.[0]?.extensions?.code as string | undefined };
   }
 
@@ -160,7 +161,7 @@ describe('startVerification', () => {
   });
 
   it('refuses a service token with FORBIDDEN', async () => {
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await serviceToken());
+    const res = await startVerification(app, await serviceToken());
     expect(res.errors![0]!.extensions!.code).toBe('FORBIDDEN');
   });
 

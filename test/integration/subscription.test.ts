@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventBus } from '../../src/pubsub/event-bus.js';
 import { VerificationWatch } from '../../src/services/verification-watch.js';
-import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
-import { validIdNumber } from '../support/id-numbers.js';
+import { serviceToken, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
+import { startVerification } from '../support/verified-user.js';
 
 const WATCH = `subscription Watch($id: ID!) { verificationResult(id: $id) { id status } }`;
 
@@ -18,7 +18,7 @@ describe('verificationResult subscription', () => {
 
   async function startPending(userId: string) {
     const token = await tokenFor(userId);
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const res = await startVerification(app, token);
     return { token, ...(res.data!.startVerification as { id: string; certifyId: string }) };
   }
 

@@ -5,6 +5,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createApp, type App, type AppOverrides } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, TEST_REDIS_URL } from './database.js';
 
@@ -171,4 +172,4 @@ export const START = /* GraphQL */ `
     }
   }
 `;
-export const CONSENT_VERSION = '2026-11-01';
+export const CONSENT_VERSION = CONSENT_TERMS.version;

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { CONSENT_VERSION, gql, START, tokenFor, type TestApp } from './app.js';
+import { gql, tokenFor, type TestApp } from './app.js';
+import { startVerification } from './verified-user.js';
 
 export const operatorToken = (operatorId = 'op-alice') => tokenFor(operatorId, { scope: 'realname:admin' });
 
@@ -11,7 +12,7 @@ export const FACE_MISMATCH_NUMBER = '110101199001010058';
 /** A user whose attempt failed in a way only a manual review can fix. */
 export async function unfindableUser(app: TestApp, userId: string, name = '李四') {
   const token = await tokenFor(userId);
-  const res = await gql(app, START, { input: { realName: name, idCardNumber: NO_SUCH_IDENTITY_NUMBER, consentVersion: CONSENT_VERSION } }, token);
+  const res = await startVerification(app, token, { realName: name, idCardNumber: NO_SUCH_IDENTITY_NUMBER });
   expect(res.errors).toBeUndefined();
   expect(res.data!.startVerification).toMatchObject({ status: 'FAILED', failureReason: { code: 'NO_SUCH_IDENTITY' } });
   return { userId, token, verificationId: res.data!.startVerification.id as string };

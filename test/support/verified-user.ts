@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { CONSENT_VERSION, gql, START, tokenFor, type TestApp } from './app.js';
+import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
+import { gql, START, tokenFor, type TestApp } from './app.js';
 import { validIdNumber } from './id-numbers.js';
 
 export const TEST_USER_AGENT = 'WeiAiBang/1.0 (integration test)';
@@ -13,10 +14,22 @@ export interface TestApplicant {
   certifyId: string;
 }
 
+/** A StartVerificationInput that passes every check: 张三, a fresh synthetic number, today's consent. */
+export const startInput = (input: Record<string, unknown> = {}) => ({
+  realName: '张三',
+  idCardNumber: validIdNumber(),
+  consentVersion: CONSENT_TERMS.version,
+  ...input,
+});
+
+/** `startVerification` as a client sends it, with `input` overriding the valid defaults. */
+export const startVerification = (app: { url: string }, token: string, input: Record<string, unknown> = {}, headers?: Record<string, string>) =>
+  gql(app, START, { input: startInput(input) }, token, headers);
+
 /** A user with an open verification (PENDING, certifyUrl issued). */
 export async function startedUser(app: TestApp, userId: string, { name = '张三', idCardNumber = validIdNumber() } = {}): Promise<TestApplicant> {
   const token = await tokenFor(userId);
-  const res = await gql(app, START, { input: { realName: name, idCardNumber, consentVersion: CONSENT_VERSION } }, token, { 'user-agent': TEST_USER_AGENT });
+  const res = await startVerification(app, token, { realName: name, idCardNumber }, { 'user-agent': TEST_USER_AGENT });
   expect(res.errors).toBeUndefined();
   const verification = res.data!.startVerification;
   expect(verification.status).toBe('PENDING');
