@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRealnameClient, RealnameError, type ConnectionState, type FetchLike, type RealnameClientOptions } from '../../packages/client/src/index.js';
+import { createRealnameClient, RealnameError, wechatFetch, wechatWebSocket, type ConnectionState, type FetchLike, type RealnameClientOptions } from '../../packages/client/src/index.js';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
+import { networkWx } from '../support/miniprogram-fakes.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const FAST = { reconnectBackoff: { initialMs: 20, maxMs: 100 }, pollBackoff: { initialMs: 20, maxMs: 100 } };
@@ -135,5 +136,16 @@ describe('the typed client (@weiaibang/realname-client) against a running servic
     expect((await session.result).status).toBe('VERIFIED');
     await client.close();
     await proxy.close();
+  });
+
+  it('runs a whole verification in a WeChat mini-program over wx.connectSocket and wx.request', async () => {
+    const wx = networkWx();
+    const token = await tokenFor('client-wechat');
+    const client = createRealnameClient({ url: `${app.url}/graphql`, token, webSocketImpl: wechatWebSocket(wx), fetch: wechatFetch(wx) });
+    const session = await client.startVerification(await input(client));
+    await until(() => client.connection === 'online');
+    await app.sandbox!.complete(session.verification.certifyId!, 'pass');
+    expect((await session.result).status).toBe('VERIFIED');
+    await client.close();
   });
 });
