@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
@@ -7,7 +8,8 @@ export default defineConfig({
   resolve: {
     // type-graphql and Apollo load graphql's CommonJS entry; tests must share that one copy or
     // graphql throws "another module or realm".
-    alias: { graphql: require.resolve('graphql') },
+    // The client package is tested from its sources (its `exports` point at a build).
+    alias: { graphql: require.resolve('graphql'), '@weiaibang/realname-client': fileURLToPath(new URL('packages/client/src/index.ts', import.meta.url)) },
   },
   test: {
     include: ['test/**/*.test.ts'],

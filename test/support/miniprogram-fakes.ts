@@ -165,3 +165,44 @@ export function networkWx() {
     },
   };
 }
+
+/** `my` over the real network: SocketTask mode on a `ws` socket with Alipay's callback shapes, request on fetch. */
+export function networkMy() {
+  const scripted = scriptedMy().my;
+  return {
+    base64ToArrayBuffer: scripted.base64ToArrayBuffer,
+    arrayBufferToBase64: scripted.arrayBufferToBase64,
+    connectSocket(option: { url: string; protocols?: string[]; multiple: true }) {
+      const socket = new WebSocket(option.url, option.protocols);
+      const id = { socketTaskID: '1' };
+      return {
+        send: (o: { data: string; isBuffer?: boolean }) => {
+          socket.send(o.isBuffer ? Buffer.from(o.data, 'base64') : o.data);
+          return Promise.resolve({ success: true });
+        },
+        close: (o: { code?: number; reason?: string } = {}) => {
+          socket.close(o.code, o.reason);
+          return Promise.resolve({ message: 'closed' });
+        },
+        onOpen: (listener: AlipayListener<'onOpen'>) => void socket.on('open', () => listener({ data: id })),
+        onMessage: (listener: AlipayListener<'onMessage'>) =>
+          void socket.on('message', (data, isBinary) =>
+            listener({ data: { ...id, data: isBinary ? Buffer.from(data as Buffer).toString('base64') : data.toString(), isBuffer: isBinary } }),
+          ),
+        onError: (listener: AlipayListener<'onError'>) => void socket.on('error', (error) => listener({ data: id, error: 2, errorMessage: error.message } as AlipayResult<'onError'>)),
+        onClose: (listener: AlipayListener<'onClose'>) => void socket.on('close', (code, reason) => listener({ data: id, code, reason: reason.toString() } as AlipayResult<'onClose'>)),
+      };
+    },
+    request(option: { url: string; headers: Record<string, string>; data: string; success: (r: { status: number; data: unknown }) => void; fail: (e: { error?: number; errorMessage?: string; status?: number; data?: unknown }) => void }) {
+      fetch(option.url, { method: 'POST', headers: option.headers, body: option.data }).then(
+        async (res) => {
+          const data = await res.text();
+          // As Alipay does: an HTTP status of 400 and above goes to fail, as error 19.
+          if (res.status >= 400) option.fail({ error: 19, errorMessage: 'http status error', status: res.status, data });
+          else option.success({ status: res.status, data });
+        },
+        (error: Error) => option.fail({ error: 12, errorMessage: error.message }),
+      );
+    },
+  };
+}

@@ -28,7 +28,7 @@ function SignedIn({ userId }: { userId: string }) {
     devSignIn(userId).then(
       (token) => {
         if (gone) return;
-        created = createRealnameClient({ url: new URL('/graphql', location.href).href, token });
+        created = createRealnameClient({ url: '/graphql', token });
         setClient(created);
       },
       (error: Error) => setFailure(error.message),

@@ -53,7 +53,8 @@ export function createRealnameClient(options: RealnameClientOptions) {
   const reconnectBackoff = options.reconnectBackoff ?? { initialMs: 1_000, maxMs: 30_000 };
   const pollBackoff = options.pollBackoff ?? { initialMs: 2_000, maxMs: 15_000 };
   const pollAfterFailures = options.pollAfterFailures ?? 2;
-  const request = <R, V>(document: Document<R, V>, variables: V) => postOperation(fetchImpl, options.url, options.token, document, variables);
+  const url = absolute(options.url);
+  const request = <R, V>(document: Document<R, V>, variables: V) => postOperation(fetchImpl, url, options.token, document, variables);
 
   const sessions = new Set<{ state: SessionState; resync: () => Promise<void>; poll: () => void }>();
   const connectionListeners = new Set<(state: ConnectionState) => void>();
@@ -73,7 +74,7 @@ export function createRealnameClient(options: RealnameClientOptions) {
     let client: WsClient;
     try {
       client = createClient({
-        url: options.wsUrl ?? options.url.replace(/^http/, 'ws'),
+        url: options.wsUrl ?? url.replace(/^http/, 'ws'),
         webSocketImpl: options.webSocketImpl,
         connectionParams: async () => ({ authorization: `Bearer ${typeof options.token === 'function' ? await options.token() : options.token}` }),
         lazy: true,
@@ -198,6 +199,12 @@ export function createRealnameClient(options: RealnameClientOptions) {
       await Promise.resolve(ws?.dispose()).catch(() => {});
     },
   };
+}
+
+/** A path such as `/graphql` is resolved against the page; mini-programs have no page URL and no `URL`. */
+function absolute(url: string): string {
+  const { location, URL } = globalThis as unknown as { location?: { href: string }; URL: new (url: string, base: string) => { href: string } };
+  return /^[a-z][a-z\d+.-]*:/i.test(url) || !location ? url : new URL(url, location.href).href;
 }
 
 function globalFetch(): FetchLike {

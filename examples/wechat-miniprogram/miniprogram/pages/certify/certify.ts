@@ -1,0 +1,6 @@
+Page({
+  data: { url: '' },
+  onLoad(query: Record<string, string | undefined>) {
+    this.setData({ url: decodeURIComponent(query.url ?? '') });
+  },
+});
