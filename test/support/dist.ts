@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Tests that spawn the service run what `npm start` runs: the compiled `dist/`, not the sources
- * through tsx. This global setup builds it once per test run (`npm run build`, incremental).
+ * through tsx. This global setup builds it once per test run (`npm run build:server`: tsc,
+ * incremental, so an unchanged tree writes nothing).
  */
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -21,7 +22,7 @@ export function setup() {
     // tsc still emits on type errors; `npm run typecheck` is where those fail. Only a missing
     // build stops the run.
     const output = String((error as { stdout?: Buffer }).stdout ?? error);
-    if (!existsSync(compiled('src/main.ts'))) throw new Error(`npm run build failed:\n${output}`);
-    console.warn(`npm run build reported errors (dist/ was still emitted):\n${output}`);
+    if (!existsSync(compiled('src/main.ts'))) throw new Error(`npm run build:server failed:\n${output}`);
+    console.warn(`npm run build:server reported errors (dist/ was still emitted):\n${output}`);
   }
 }
