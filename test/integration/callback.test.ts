@@ -165,7 +165,7 @@ describe('GET|POST /callbacks/aliyun', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.body.status))).toEqual(new Set(['VERIFIED']));
 
-    await app.bus.publish('verificationResult', v.id, { verificationId: v.id, userId: 'concurrent', status: 'MARKER', at: new Date().toISOString() });
+    await app.bus.publish('verificationResult', v.id, { verificationId: v.id, userId: 'concurrent', status: 'MARKER', at: new Date().toISOString(), change: 'moved', createdAt: new Date().toISOString(), failureCode: null });
     await marker;
     unlisten();
     expect(published).toEqual(['VERIFIED']);
