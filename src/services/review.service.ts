@@ -12,6 +12,7 @@ import { reviewRepository, type ReviewCaseRow, type ReviewStatus } from '../repo
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import { appendAudit } from './audit-log.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
+import { bindIdentity, isSlotRace } from './identity-binding.js';
 import { announce, moveVerification } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
 import { isUuid } from '../domain/actor.js';
@@ -208,34 +209,19 @@ export class ReviewService {
         const moved = await this.db.transaction(async (tx) => {
           const row = await moveVerification(tx, found.verificationId, { to: 'VERIFIED', actor: by }, now);
           if (!row) return undefined;
-          await this.bindIdentity(tx, row, now);
+          // Refused, not failed: the operator may release the other binding (a stolen identity) and approve again.
+          if (!(await bindIdentity(tx, row, this.settings, now))) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND, '该身份证已绑定其他账号,请先解除其他账号的绑定');
           await this.close(tx, found, { status: 'APPROVED', approvedBy, decidedBy: by, decisionReason: reason, decidedAt: now }, 'review_approved', operator, reason, now, found.approvedBy);
           return row;
         });
         return await this.afterMove(found, moved, now);
       } catch (error) {
         // Two bindings of one number raced for its last free slot; the unique index chose.
-        if (isUniqueViolation(error, 'identities_index_slot_idx') && attempt < this.settings.maxAccountsPerIdentity) continue;
-        if (isUniqueViolation(error, 'identities_index_slot_idx')) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND);
+        if (isSlotRace(error) && attempt < this.settings.maxAccountsPerIdentity) continue;
+        if (isSlotRace(error)) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND);
         throw error;
       }
     }
-  }
-
-  /** Same validity rules as an automatic pass: a free slot for the number, valid IDENTITY_VALIDITY_DAYS. */
-  private async bindIdentity(tx: Executor, row: VerificationRow, now: Date) {
-    const held = new Set(await identityRepository.slotsHeldByOthers(tx, row.idNumberIndex!, row.userId));
-    const slot = [...Array(this.settings.maxAccountsPerIdentity).keys()].find((s) => !held.has(s));
-    // Refused, not failed: the operator may release the other binding (a stolen identity) and approve again.
-    if (slot === undefined) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND, '该身份证已绑定其他账号,请先解除其他账号的绑定');
-    await identityRepository.upsert(tx, {
-      userId: row.userId,
-      verificationId: row.id,
-      idNumberIndex: row.idNumberIndex!,
-      slot,
-      verifiedAt: now,
-      expiresAt: new Date(now.getTime() + this.settings.identityValidityDays * DAY_MS),
-    });
   }
 
   private async close(

@@ -1,13 +1,12 @@
 import { callbackTokenMatches } from '../crypto/callback-token.js';
 import type { Database, Executor } from '../db/database.js';
-import { isUniqueViolation } from '../db/errors.js';
 import { isTerminal } from '../domain/verification-status.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { ProviderError, type FaceVerifyOutcome, type FaceVerifyProvider } from '../providers/provider.js';
 import { faceImageRepository } from '../repositories/face-image.repository.js';
-import { identityRepository } from '../repositories/identity.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import { bindIdentity, isSlotRace } from './identity-binding.js';
 import { announce, moveVerification, type Move } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
 
@@ -100,7 +99,7 @@ export class VerificationResultService {
     }
     const verified: Move = { to: 'VERIFIED', providerSubCode: outcome.subCode, actor };
     const bind = async (tx: Executor, moved: VerificationRow) => {
-      await this.bindIdentity(tx, moved);
+      if (!(await bindIdentity(tx, moved, this.settings, this.clock()))) throw new IdentityBound();
       if (outcome.faceImage) await this.keepFaceImage(tx, moved, outcome.faceImage);
     };
     // Concurrent bindings of one number can pick the same free slot; the unique index lets one
@@ -109,7 +108,7 @@ export class VerificationResultService {
       try {
         return await this.applyOrReread(row, verified, bind);
       } catch (error) {
-        const slotTaken = isUniqueViolation(error, 'identities_index_slot_idx');
+        const slotTaken = isSlotRace(error);
         if (slotTaken && attempt < this.settings.maxAccountsPerIdentity) continue;
         if (!(error instanceof IdentityBound) && !slotTaken) throw error;
         // Other accounts took every slot for this number first; the unique index decided.
@@ -117,21 +116,6 @@ export class VerificationResultService {
         return this.applyOrReread(row, failed);
       }
     }
-  }
-
-  private async bindIdentity(tx: Executor, row: VerificationRow) {
-    const held = new Set(await identityRepository.slotsHeldByOthers(tx, row.idNumberIndex!, row.userId));
-    const slot = [...Array(this.settings.maxAccountsPerIdentity).keys()].find((s) => !held.has(s));
-    if (slot === undefined) throw new IdentityBound();
-    const now = this.clock();
-    await identityRepository.upsert(tx, {
-      userId: row.userId,
-      verificationId: row.id,
-      idNumberIndex: row.idNumberIndex!,
-      slot,
-      verifiedAt: now,
-      expiresAt: new Date(now.getTime() + this.settings.identityValidityDays * DAY_MS),
-    });
   }
 
   /** Only with a retention period configured (PIPL: no longer than the purpose needs). */

@@ -1,0 +1,34 @@
+import type { Executor } from '../db/database.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { identityRepository } from '../repositories/identity.repository.js';
+import type { VerificationRow } from '../repositories/verification.repository.js';
+
+/** How many accounts one ID number may be bound to, and for how long a binding is valid. */
+export interface BindingRules {
+  maxAccountsPerIdentity: number;
+  identityValidityDays: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Binds a verified number to the account in a slot other accounts left free, valid for
+ * `identityValidityDays`; false when they hold every slot. Concurrent bindings of one number can
+ * pick the same slot: the unique index lets one through, and the others see `isSlotRace`.
+ */
+export async function bindIdentity(tx: Executor, row: Pick<VerificationRow, 'id' | 'userId' | 'idNumberIndex'>, rules: BindingRules, now: Date): Promise<boolean> {
+  const held = new Set(await identityRepository.slotsHeldByOthers(tx, row.idNumberIndex!, row.userId));
+  const slot = [...Array(rules.maxAccountsPerIdentity).keys()].find((s) => !held.has(s));
+  if (slot === undefined) return false;
+  await identityRepository.upsert(tx, {
+    userId: row.userId,
+    verificationId: row.id,
+    idNumberIndex: row.idNumberIndex!,
+    slot,
+    verifiedAt: now,
+    expiresAt: new Date(now.getTime() + rules.identityValidityDays * DAY_MS),
+  });
+  return true;
+}
+
+export const isSlotRace = (error: unknown) => isUniqueViolation(error, 'identities_index_slot_idx');
