@@ -17,6 +17,7 @@ import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { createAliyunProvider } from './providers/aliyun/aliyun.provider.js';
 import type { FaceVerifyProvider } from './providers/provider.js';
+import { sandboxMetaInfo } from './providers/sandbox/meta-info.js';
 import { startSandbox, type Sandbox } from './providers/sandbox/sandbox.server.js';
 import { createMemoryBus, createRedisBus, type EventBus } from './pubsub/event-bus.js';
 import type { GateFacts } from './repositories/gate.repository.js';
@@ -82,7 +83,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const port = (server.address() as AddressInfo).port;
     const publicBaseUrl = config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? `http://localhost:${port}`;
 
-    const { provider: cloudauth, sandbox } = await connectProvider(config, log);
+    const { provider: cloudauth, sandbox } = await connectProvider(config, publicBaseUrl, log);
     const provider = instrumentProvider(cloudauth, metrics);
     if (sandbox) closers.push(() => sandbox.close());
 
@@ -288,8 +289,8 @@ function embeddedSecrets(config: Config, log: Logger) {
   return secrets;
 }
 
-async function connectProvider(config: Config, log: Logger): Promise<{ provider: FaceVerifyProvider; sandbox?: Sandbox }> {
-  const common = { timeoutMs: config.PROVIDER_TIMEOUT_MS, logger: log };
+async function connectProvider(config: Config, publicBaseUrl: string, log: Logger): Promise<{ provider: FaceVerifyProvider; sandbox?: Sandbox }> {
+  const common = { timeoutMs: config.PROVIDER_TIMEOUT_MS, logger: log, fetchFaceImages: config.FACE_IMAGE_RETENTION_DAYS > 0 };
   if (config.provider === 'aliyun') {
     const provider = createAliyunProvider({
       ...common,
@@ -306,10 +307,18 @@ async function connectProvider(config: Config, log: Logger): Promise<{ provider:
   }
   const sandbox = config.SANDBOX_URL
     ? undefined
-    : await startSandbox({ port: config.SANDBOX_PORT, host: '127.0.0.1', accessKeyId: config.SANDBOX_ACCESS_KEY_ID, accessKeySecret: config.SANDBOX_ACCESS_KEY_SECRET });
+    : await startSandbox({
+        port: config.SANDBOX_PORT,
+        host: '127.0.0.1',
+        accessKeyId: config.SANDBOX_ACCESS_KEY_ID,
+        accessKeySecret: config.SANDBOX_ACCESS_KEY_SECRET,
+        // Aliyun calls back https only; a local run without an https address is the one exception.
+        allowHttpCallbacks: !publicBaseUrl.startsWith('https:'),
+      });
   const provider = createAliyunProvider({
     ...common,
     mode: 'SANDBOX',
+    fallbackMetaInfo: sandboxMetaInfo,
     accessKeyId: config.SANDBOX_ACCESS_KEY_ID,
     accessKeySecret: config.SANDBOX_ACCESS_KEY_SECRET,
     sceneId: config.SANDBOX_SCENE_ID,

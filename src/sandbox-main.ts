@@ -15,6 +15,8 @@ const sandbox = await startSandbox({
   accessKeyId: config.SANDBOX_ACCESS_KEY_ID,
   accessKeySecret: config.SANDBOX_ACCESS_KEY_SECRET,
   publicUrl: config.SANDBOX_URL,
+  // Aliyun calls back https only; SANDBOX_ALLOW_HTTP_CALLBACKS=true lets a local service without https be called.
+  allowHttpCallbacks: process.env.SANDBOX_ALLOW_HTTP_CALLBACKS === 'true',
 });
 console.log(`cloudauth sandbox listening on ${sandbox.url} (access key id ${config.SANDBOX_ACCESS_KEY_ID})`);
 

@@ -17,6 +17,8 @@ export interface StartInput {
 export interface Application {
   realName: string;
   idNumber: string;
+  /** `YYYY-MM-DD`, from the number: the 14+ rule is ours (Aliyun has no age code). */
+  birthDate: string;
   idempotencyKey: string | null;
   returnUrl: string;
   metaInfo?: string;
@@ -34,23 +36,54 @@ export interface ReturnUrlPolicy {
   returnUrlOrigins: readonly string[];
 }
 
+/** LIVE needs a real MetaInfo; the sandbox stands one in when a client sent none. */
+export interface ApplicationPolicy extends ReturnUrlPolicy {
+  mode: 'LIVE' | 'SANDBOX';
+}
+
 const NAME = /^[\p{Script=Han}\p{L}\p{M}·•. ]{1,40}$/u;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** Checks a start's input in the order a user should hear about it; throws the first refusal. */
-export function parseApplication(input: StartInput, returnUrls: ReturnUrlPolicy, today: Date): Application {
+export function parseApplication(input: StartInput, policy: ApplicationPolicy, today: Date): Application {
   const realName = input.realName.normalize('NFC').trim().replace(/\s+/g, ' ');
   if (!NAME.test(realName) || !/\p{L}/u.test(realName)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '请输入与身份证一致的真实姓名');
+  // Names on the ID card and both residence permits are written in Chinese; Aliyun refuses Latin letters (Code 401).
+  if (/[A-Za-z]/.test(realName)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '请输入与身份证一致的中文姓名');
   const idCard = parseIdCardNumber(input.idCardNumber, today);
   if (input.consentVersion !== CONSENT_TERMS.version || input.biometricConsent === false) {
     throw new DomainError(ErrorCode.CONSENT_REQUIRED);
   }
-  const returnUrl = checkReturnUrl(input.returnUrl, returnUrls);
+  const returnUrl = checkReturnUrl(input.returnUrl, policy);
+  const metaInfo = checkMetaInfo(input.metaInfo, policy.mode);
   const idempotencyKey = input.idempotencyKey ?? null;
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, 'idempotencyKey 须为 8–64 位字母、数字、- 或 _');
   }
-  return { realName, idNumber: idCard.value, idempotencyKey, returnUrl, metaInfo: input.metaInfo ?? undefined };
+  return { realName, idNumber: idCard.value, birthDate: idCard.birthDate, idempotencyKey, returnUrl, metaInfo };
+}
+
+/**
+ * Aliyun (InitFaceVerify, MetaInfo, required): "实际环境需要通过JS文件,调用函数getMetaInfo()获取",
+ * and without a real one no CertifyUrl comes back. A LIVE start without it is refused here, before
+ * Aliyun is called (and billed); the client can act on the message.
+ */
+function checkMetaInfo(raw: string | null | undefined, mode: ApplicationPolicy['mode']): string | undefined {
+  if (!raw) {
+    if (mode === 'LIVE') throw new DomainError(ErrorCode.BAD_USER_INPUT, '缺少 metaInfo:请在页面加载阿里云实人认证脚本,调用 getMetaInfo() 并随请求提交');
+    return undefined;
+  }
+  if (raw.length > 8192 || !isJsonObject(raw)) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'metaInfo 无效:请原样提交 getMetaInfo() 的返回值');
+  return raw;
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 function checkReturnUrl(raw: string | null | undefined, policy: ReturnUrlPolicy): string {

@@ -81,3 +81,11 @@ function calendarDate(yyyymmdd: string): string | undefined {
 function shanghaiDate(instant: Date): string {
   return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
+
+/** Whole years of age on `today` (Beijing time) for a `YYYY-MM-DD` birth date. */
+export function ageOn(birthDate: string, today: Date): number {
+  const [year, monthDay] = [Number(birthDate.slice(0, 4)), birthDate.slice(5)];
+  const now = shanghaiDate(today);
+  const years = Number(now.slice(0, 4)) - year;
+  return now.slice(5) >= monthDay ? years : years - 1;
+}

@@ -19,7 +19,20 @@ export interface InitFaceVerifyInput {
   /** Per-verification secret, sent as `CallbackToken` and echoed by Aliyun as its own callback field. */
   callbackToken: string;
   returnUrl: string;
+  /** From `getMetaInfo()` of Aliyun's script on the user's page; required by Aliyun. */
   metaInfo?: string;
+  /** The user's IP, InitFaceVerify's optional `Ip`. */
+  ip?: string;
+}
+
+/** ContrastFaceVerify (`ID_MIN`): a face the client captured itself, compared at once. */
+export interface FaceCaptureInput {
+  outerOrderNo: string;
+  name: string;
+  idCardNumber: string;
+  /** JPEG or PNG bytes. */
+  image: Buffer;
+  ip?: string;
 }
 
 export interface FaceVerifySession {
@@ -41,17 +54,20 @@ export interface FaceVerifyProvider {
   checkIdentity(name: string, idCardNumber: string): Promise<IdentityMatch>;
   initFaceVerify(input: InitFaceVerifyInput): Promise<FaceVerifySession>;
   describeFaceVerify(certifyId: string): Promise<FaceVerifyOutcome>;
+  /** Never PENDING: ContrastFaceVerify answers at once. */
+  contrastFaceVerify(input: FaceCaptureInput): Promise<Extract<FaceVerifyOutcome, { state: 'DONE' }> & { certifyId: string }>;
 }
 
 /**
  * `rejected`: the provider answered and refused this request with a final answer, given as our
- * `failureCode`: retrying will not help. `unavailable`: we could not get a trustworthy answer
- * (timeout, 5xx, Code 500, bad signature, malformed body, open circuit).
- * The message never holds the request URL, parameters or the provider's raw text.
+ * `failureCode`: retrying will not help. `misconfigured`: the provider refused what *we* sent
+ * (a missing or bad parameter, an unknown scene): our fault, never the user's. `unavailable`: we
+ * could not get a trustworthy answer (timeout, 5xx, Code 500, bad signature, malformed body, open
+ * circuit). The message never holds the request URL, parameters or the provider's raw text.
  */
 export class ProviderError extends Error {
   constructor(
-    readonly kind: 'rejected' | 'unavailable',
+    readonly kind: 'rejected' | 'misconfigured' | 'unavailable',
     readonly providerCode: string,
     message: string,
     readonly failureCode: FailureCode = 'PROVIDER_REJECTED',

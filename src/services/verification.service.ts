@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import { actorLabel, canSee, isUuid, type Actor } from '../domain/actor.js';
 import { parseApplication, type Application, type RequestMeta, type StartInput } from '../domain/application.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
+import { ageOn } from '../domain/id-card.js';
 import { maskIdCardNumber, maskName } from '../domain/masking.js';
 import { isTerminal, type FailureCode } from '../domain/verification-status.js';
 import type { Logger } from '../logger.js';
@@ -123,6 +124,8 @@ export class VerificationService {
 
     const id = randomUUID();
     const attempt = { id, userId, application, idNumberIndex, meta };
+    // Aliyun has no age code (InitFaceVerify has no 405): the 14+ rule is ours, read from the number.
+    if (ageOn(application.birthDate, this.clock()) < 14) return this.record(attempt, { status: 'FAILED', failureCode: 'UNDER_AGE' });
     const match = await this.callProvider(() => this.provider.checkIdentity(realName, idNumber));
     if (match.ok && match.value !== 'MATCH') {
       return this.record(attempt, { status: 'FAILED', failureCode: match.value === 'MISMATCH' ? 'NAME_ID_MISMATCH' : 'NO_SUCH_IDENTITY' });
@@ -139,6 +142,7 @@ export class VerificationService {
         callbackToken,
         returnUrl,
         metaInfo: application.metaInfo,
+        ip: meta.clientIp,
       }),
     );
     if (!session.ok) return this.record(attempt, { status: 'FAILED', failureCode: session.failureCode });
@@ -169,6 +173,12 @@ export class VerificationService {
       if (!(error instanceof ProviderError)) throw error;
       if (error.kind === 'unavailable') {
         this.log.warn({ providerCode: error.providerCode }, 'provider unavailable during start');
+        throw new DomainError(ErrorCode.PROVIDER_UNAVAILABLE);
+      }
+      // Aliyun refused what we sent (e.g. 401 for a CallbackUrl it cannot reach): our configuration's
+      // fault. No record, so nothing counts toward the user's lockout; the log says what to fix.
+      if (error.kind === 'misconfigured') {
+        this.log.error({ providerCode: error.providerCode, problem: error.message }, 'provider refused our request: check the Aliyun configuration');
         throw new DomainError(ErrorCode.PROVIDER_UNAVAILABLE);
       }
       return { ok: false, failureCode: error.failureCode };

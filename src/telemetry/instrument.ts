@@ -30,7 +30,12 @@ function countVerification(metrics: Metrics, event: TopicPayloads['verificationR
 }
 
 /** Aliyun's action names, so the metrics read like the provider's own console. */
-const ACTIONS = { checkIdentity: 'Id2MetaVerify', initFaceVerify: 'InitFaceVerify', describeFaceVerify: 'DescribeFaceVerify' } as const;
+const ACTIONS = {
+  checkIdentity: 'Id2MetaVerify',
+  initFaceVerify: 'InitFaceVerify',
+  describeFaceVerify: 'DescribeFaceVerify',
+  contrastFaceVerify: 'ContrastFaceVerify',
+} as const;
 
 /** Calls, outcomes and latency of every cloudauth action, retries and failover included. */
 export function instrumentProvider(provider: FaceVerifyProvider, metrics: Metrics): FaceVerifyProvider {
@@ -52,5 +57,6 @@ export function instrumentProvider(provider: FaceVerifyProvider, metrics: Metric
     checkIdentity: (name, idCardNumber) => call(ACTIONS.checkIdentity, () => provider.checkIdentity(name, idCardNumber)),
     initFaceVerify: (input) => call(ACTIONS.initFaceVerify, () => provider.initFaceVerify(input)),
     describeFaceVerify: (certifyId) => call(ACTIONS.describeFaceVerify, () => provider.describeFaceVerify(certifyId)),
+    contrastFaceVerify: (input) => call(ACTIONS.contrastFaceVerify, () => provider.contrastFaceVerify(input)),
   };
 }

@@ -65,7 +65,7 @@ describe.each([
     storage = await storageOf();
     const defaults = loadConfig({});
     // The emulator outlives the app, like Aliyun does: a session begun before the restart finishes after it.
-    sandbox = await startSandbox({ port: 0, accessKeyId: defaults.SANDBOX_ACCESS_KEY_ID, accessKeySecret: defaults.SANDBOX_ACCESS_KEY_SECRET });
+    sandbox = await startSandbox({ port: 0, accessKeyId: defaults.SANDBOX_ACCESS_KEY_ID, accessKeySecret: defaults.SANDBOX_ACCESS_KEY_SECRET, allowHttpCallbacks: true });
     const options = storage.options(await freePort(), sandbox.url);
 
     const before = await startTestApp(options);

@@ -110,7 +110,7 @@ describe('provider failover through the API', () => {
   let failover: Sandbox;
   let app: TestApp;
   beforeAll(async () => {
-    [primary, failover] = await Promise.all([startSandbox({ port: 0, ...sandboxKeys }), startSandbox({ port: 0, ...sandboxKeys })]);
+    [primary, failover] = await Promise.all([startSandbox({ port: 0, ...sandboxKeys, allowHttpCallbacks: true }), startSandbox({ port: 0, ...sandboxKeys, allowHttpCallbacks: true })]);
   });
   // A fresh app each time: each holds its own circuit breakers.
   beforeEach(async () => {

@@ -25,7 +25,7 @@ describe('SIGKILL between InitFaceVerify and the callback', () => {
     database = await createTestDatabase();
     handle = await openPostgres(database.url, { max: 2 });
     // Outside the service, so it outlives the kill like Aliyun would.
-    sandbox = await startSandbox({ port: 0, accessKeyId: 'sandbox-access-key-id', accessKeySecret: 'sandbox-access-key-secret' });
+    sandbox = await startSandbox({ port: 0, accessKeyId: 'sandbox-access-key-id', accessKeySecret: 'sandbox-access-key-secret', allowHttpCallbacks: true });
     port = await freePort();
     env = {
       DATABASE_URL: database.url,

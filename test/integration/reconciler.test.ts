@@ -93,7 +93,7 @@ describe('two reconcilers on one database', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const keys = loadConfig({});
-    sandbox = await startSandbox({ port: 0, accessKeyId: keys.SANDBOX_ACCESS_KEY_ID, accessKeySecret: keys.SANDBOX_ACCESS_KEY_SECRET });
+    sandbox = await startSandbox({ port: 0, accessKeyId: keys.SANDBOX_ACCESS_KEY_ID, accessKeySecret: keys.SANDBOX_ACCESS_KEY_SECRET, allowHttpCallbacks: true });
     const env = { ...LOST_CALLBACKS, SANDBOX_URL: sandbox.url, REDIS_KEY_PREFIX: `test:${randomBytes(4).toString('hex')}:` };
     for (let i = 0; i < 2; i++) apps.push(await startTestApp({ databaseUrl: database.url, env, overrides: { clock: clock.now } }));
   });

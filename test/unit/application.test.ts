@@ -4,7 +4,7 @@ import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { validIdNumber } from '../support/id-numbers.js';
 
-const returnUrls = { publicBaseUrl: 'https://realname.example', returnUrlOrigins: ['https://app.example'] };
+const returnUrls = { publicBaseUrl: 'https://realname.example', returnUrlOrigins: ['https://app.example'], mode: 'SANDBOX' as const };
 const today = new Date('2026-11-01T00:00:00Z');
 const input = (extra: Record<string, unknown> = {}) => ({ realName: ' 张  三 ', idCardNumber: validIdNumber(), consentVersion: CONSENT_TERMS.version, ...extra });
 const refusal = (extra: Record<string, unknown>) => {
@@ -31,5 +31,22 @@ describe(parseApplication.name, () => {
 
   it('accepts a configured return origin', () => {
     expect(parseApplication(input({ returnUrl: 'https://app.example/done' }), returnUrls, today).returnUrl).toBe('https://app.example/done');
+  });
+
+  it('refuses a name in Latin letters, which Aliyun refuses', () => {
+    expect(refusal({ realName: 'Zhang San' })).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(parseApplication(input({ realName: '阿依古丽·买买提' }), returnUrls, today).realName).toBe('阿依古丽·买买提');
+  });
+
+  it('requires metaInfo from getMetaInfo() in LIVE only, and refuses one that is not its JSON', () => {
+    const live = { ...returnUrls, mode: 'LIVE' as const };
+    expect(() => parseApplication(input(), live, today)).toThrow(/getMetaInfo/);
+    expect(parseApplication(input({ metaInfo: '{"deviceType":"h5"}' }), live, today).metaInfo).toBe('{"deviceType":"h5"}');
+    expect(parseApplication(input(), returnUrls, today).metaInfo).toBeUndefined();
+    expect(refusal({ metaInfo: 'hardcoded-test-data' })).toBe(ErrorCode.BAD_USER_INPUT);
+  });
+
+  it('gives the birth date, for the 14+ rule', () => {
+    expect(parseApplication(input({ idCardNumber: '110101202001010036' }), returnUrls, today).birthDate).toBe('2020-01-01');
   });
 });

@@ -12,8 +12,10 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
+import type { FailureCode } from '../../domain/verification-status.js';
 import {
   ProviderError,
+  type FaceCaptureInput,
   type FaceVerifyOutcome,
   type FaceVerifyProvider,
   type FaceVerifySession,
@@ -21,7 +23,8 @@ import {
   type InitFaceVerifyInput,
   type ProviderMode,
 } from '../provider.js';
-import { describeRejection, failureOfRejection, failureOfSubCode, isRejection } from './subcodes.js';
+import { configurationProblemOf, failureOfSubCode, finalFailureOf, type CloudauthAction } from './subcodes.js';
+import { fetchFacePicture } from './face-picture.js';
 
 export interface AliyunProviderOptions {
   mode: ProviderMode;
@@ -36,6 +39,15 @@ export interface AliyunProviderOptions {
   /** Defaults: open after 5 consecutive failures, try again after 10 s. */
   breaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number };
   retryDelayMs?: number;
+  /** InitFaceVerify's `Model`: "LIVENESS(默认)… MOVE_ACTION(推荐):远近动作+眨眼动作活体检测". */
+  model?: string;
+  /** Fetch `facialPictureFront.pictureUrl` after a pass: only when face images are kept at all. */
+  fetchFaceImages?: boolean;
+  /**
+   * SANDBOX only: MetaInfo to send when a client gave none, built as the emulator's own
+   * `getMetaInfo()` builds it. LIVE never invents one (Aliyun gives no CertifyUrl without a real one).
+   */
+  fallbackMetaInfo?: () => string;
 }
 
 const API_VERSION = '2019-03-07';
@@ -84,7 +96,7 @@ export function createAliyunProvider(options: AliyunProviderOptions): FaceVerify
   // timeout or a garbled answer a session may exist, and a second one would be a second charge and a
   // second certifyUrl. It fails over only when the primary certainly did nothing.
   async function call<T>(
-    action: string,
+    action: CloudauthAction,
     params: Record<string, string>,
     parse: (response: CloudauthResponse) => T,
     idempotent: boolean,
@@ -96,7 +108,7 @@ export function createAliyunProvider(options: AliyunProviderOptions): FaceVerify
         // A fresh signal per call: cockatiel would otherwise hang every timeout listener on one shared signal.
         return await policy.execute(async () => parse(await send(endpoint.client, action, params, options.timeoutMs)), new AbortController().signal);
       } catch (error) {
-        if (error instanceof ProviderError && error.kind === 'rejected') throw error;
+        if (error instanceof ProviderError && error.kind !== 'unavailable') throw error;
         failure = asEndpointFailure(action, error);
         const next = endpoints[index + 1];
         if (!next || (!idempotent && failure.mayHaveTakenEffect)) break;
@@ -119,6 +131,10 @@ export function createAliyunProvider(options: AliyunProviderOptions): FaceVerify
     },
 
     initFaceVerify(input: InitFaceVerifyInput) {
+      // InitFaceVerify, MetaInfo (required): "MetaInfo环境参数。实际环境需要通过JS文件,调用函数
+      // getMetaInfo()获取" — never invented in LIVE.
+      const metaInfo = input.metaInfo ?? options.fallbackMetaInfo?.();
+      if (!metaInfo) return Promise.reject(new ProviderError('misconfigured', 'NO_META_INFO', 'InitFaceVerify needs MetaInfo from getMetaInfo()'));
       const params: Record<string, string> = {
         SceneId: options.sceneId,
         OuterOrderNo: input.outerOrderNo,
@@ -126,20 +142,42 @@ export function createAliyunProvider(options: AliyunProviderOptions): FaceVerify
         CertType: 'IDENTITY_CARD',
         CertName: input.name,
         CertNo: input.idCardNumber,
+        MetaInfo: metaInfo,
+        Model: options.model ?? 'MOVE_ACTION',
         ReturnUrl: input.returnUrl,
         // Aliyun (InitFaceVerify, CallbackToken): "安全Token，用于防重复、防篡改校验。如果传入该参数会在
         // 回调地址显示CallbackToken字段" — it comes back as its own field, so CallbackUrl carries no query of ours.
         CallbackUrl: input.callbackUrl,
         CallbackToken: input.callbackToken,
       };
-      // LIVE H5 needs MetaInfo from Aliyun's getMetaInfo() on the user's page; never invent one.
-      if (input.metaInfo) params.MetaInfo = input.metaInfo;
+      if (input.ip) params.Ip = input.ip;
       return call('InitFaceVerify', params, (response) => sessionOf(resultOf('InitFaceVerify', response)), false);
     },
 
-    describeFaceVerify(certifyId) {
+    async describeFaceVerify(certifyId) {
       const params = { SceneId: options.sceneId, CertifyId: certifyId };
-      return call('DescribeFaceVerify', params, outcomeOf, true);
+      const { outcome, pictureUrl } = await call('DescribeFaceVerify', params, describedOutcomeOf, true);
+      if (outcome.state !== 'DONE' || !outcome.passed || !pictureUrl || !options.fetchFaceImages) return outcome;
+      const faceImage = await fetchFacePicture(pictureUrl, options.timeoutMs);
+      if (!faceImage) options.logger?.warn({ action: 'DescribeFaceVerify' }, 'face picture could not be fetched; none kept');
+      return faceImage ? { ...outcome, faceImage } : outcome;
+    },
+
+    contrastFaceVerify(input: FaceCaptureInput) {
+      // ContrastFaceVerify (ProductCode ID_MIN): Aliyun's pure server API, for clients whose own
+      // camera took the face (a WeChat mini-program): the photo goes inline as FaceContrastPicture.
+      const params: Record<string, string> = {
+        SceneId: options.sceneId,
+        OuterOrderNo: input.outerOrderNo,
+        ProductCode: 'ID_MIN',
+        CertType: 'IDENTITY_CARD',
+        CertName: input.name,
+        CertNo: input.idCardNumber,
+        FaceContrastPicture: input.image.toString('base64'),
+      };
+      if (input.ip) params.Ip = input.ip;
+      // A write like InitFaceVerify: each call is a billed comparison, so never retried blindly.
+      return call('ContrastFaceVerify', params, contrastOutcomeOf, false);
     },
   };
 }
@@ -218,14 +256,17 @@ function codeOf(response: CloudauthResponse): string {
   return response.Code === undefined ? 'MALFORMED_RESPONSE' : String(response.Code);
 }
 
-function resultOf(action: string, response: CloudauthResponse): Record<string, unknown> {
+function resultOf(action: CloudauthAction, response: CloudauthResponse): Record<string, unknown> {
   const code = codeOf(response);
   if (code === '200') {
     if (response.ResultObject && typeof response.ResultObject === 'object') return response.ResultObject;
     throw new EndpointFailure(action, 'MALFORMED_RESPONSE', true);
   }
-  if (isRejection(code)) throw new ProviderError('rejected', code, describeRejection(code), failureOfRejection(code));
-  // Code 500, signature and key errors: an explicit answer, so nothing was created.
+  const failureCode = finalFailureOf(action, code);
+  if (failureCode) throw new ProviderError('rejected', code, `cloudauth ${action} refused (${code})`, failureCode);
+  const problem = configurationProblemOf(code);
+  if (problem) throw new ProviderError('misconfigured', code, `${problem} (${action}, Code ${code})`);
+  // Code 500, throttling, signature and key errors: an explicit answer, so nothing was created.
   throw new EndpointFailure(action, code, code === 'MALFORMED_RESPONSE');
 }
 
@@ -250,33 +291,49 @@ function sessionOf(result: Record<string, unknown>): FaceVerifySession {
   return { certifyId: CertifyId, certifyUrl: CertifyUrl };
 }
 
-// 403 (not finished) and 424 (no record yet) mean the user is still on the page, not an outage.
-function outcomeOf(response: CloudauthResponse): FaceVerifyOutcome {
+type DoneOutcome = Extract<FaceVerifyOutcome, { state: 'DONE' }>;
+
+// DescribeFaceVerify: 424 while the user has not finished, abandoned or never started — not an
+// outage; 406/417/427 are final answers about the session, given as a failed outcome.
+function describedOutcomeOf(response: CloudauthResponse): { outcome: FaceVerifyOutcome; pictureUrl?: string } {
   const code = codeOf(response);
-  if (code === '403' || code === '424') return { state: 'PENDING' };
+  if (code === '424') return { outcome: { state: 'PENDING' } };
+  const final = finalFailureOf('DescribeFaceVerify', code);
+  if (final) return { outcome: failed(code, final) };
   const result = resultOf('DescribeFaceVerify', response);
-  const { Passed, SubCode, MaterialInfo } = result;
+  return { outcome: doneOf('DescribeFaceVerify', result), pictureUrl: pictureUrlOf(result.MaterialInfo) };
+}
+
+function contrastOutcomeOf(response: CloudauthResponse): DoneOutcome & { certifyId: string } {
+  const result = resultOf('ContrastFaceVerify', response);
+  if (typeof result.CertifyId !== 'string' || !result.CertifyId) throw new EndpointFailure('ContrastFaceVerify', 'MALFORMED_RESPONSE', true);
+  return { ...doneOf('ContrastFaceVerify', result), certifyId: result.CertifyId };
+}
+
+function doneOf(action: CloudauthAction, result: Record<string, unknown>): DoneOutcome {
+  const { Passed, SubCode } = result;
   if ((Passed !== 'T' && Passed !== 'F') || (typeof SubCode !== 'string' && typeof SubCode !== 'number')) {
-    throw new EndpointFailure('DescribeFaceVerify', 'MALFORMED_RESPONSE', true);
+    throw new EndpointFailure(action, 'MALFORMED_RESPONSE', true);
   }
   const subCode = String(SubCode);
-  if (Passed === 'F') return { state: 'DONE', passed: false, subCode, failureCode: failureOfSubCode(subCode) };
-  const faceImage = faceImageOf(MaterialInfo);
-  return { state: 'DONE', passed: true, subCode, ...(faceImage && { faceImage }) };
+  return Passed === 'T' ? { state: 'DONE', passed: true, subCode } : failed(subCode, failureOfSubCode(subCode));
+}
+
+function failed(subCode: string, failureCode: FailureCode): DoneOutcome {
+  return { state: 'DONE', passed: false, subCode, failureCode };
 }
 
 /**
- * MaterialInfo is a JSON string. Aliyun gives `FacialPictureFront.PictureUrl` (a short-lived OSS
- * link, not fetched here); the sandbox inlines `PictureBase64`. Anything unreadable means no image.
+ * `ResultObject.MaterialInfo` is a JSON string with camelCase keys:
+ * `{"faceAttack":"F","facialPictureFront":{"qualityScore":…,"verifyScore":…,"pictureUrl":…,"ossObjectName":…}}`.
+ * `pictureUrl` is a short-lived OSS link; anything unreadable means no picture.
  */
-function faceImageOf(materialInfo: unknown): Buffer | undefined {
+function pictureUrlOf(materialInfo: unknown): string | undefined {
   try {
     const material: unknown = typeof materialInfo === 'string' ? JSON.parse(materialInfo) : materialInfo;
-    const front = (material as { FacialPictureFront?: unknown } | null)?.FacialPictureFront;
-    const base64 = (front as { PictureBase64?: unknown } | null)?.PictureBase64;
-    if (typeof base64 !== 'string' || base64.length === 0) return undefined;
-    const image = Buffer.from(base64, 'base64');
-    return image.length > 0 ? image : undefined;
+    const front = (material as { facialPictureFront?: unknown } | null)?.facialPictureFront;
+    const url = (front as { pictureUrl?: unknown } | null)?.pictureUrl;
+    return typeof url === 'string' && /^https?:\/\//.test(url) ? url : undefined;
   } catch {
     return undefined;
   }

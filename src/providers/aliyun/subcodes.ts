@@ -2,11 +2,12 @@ import type { FailureCode } from '../../domain/verification-status.js';
 
 /**
  * Aliyun's codes and what they mean for us. They stay in providers/aliyun: the rest of the service
- * sees only our FailureCode. Source: Aliyun 实人认证 API 2019-03-07, InitFaceVerify /
- * DescribeFaceVerify / Id2MetaVerify error codes and the DescribeFaceVerify SubCode table.
+ * sees only our FailureCode. Source: Aliyun 实人认证 API 2019-03-07, the error codes of
+ * InitFaceVerify, DescribeFaceVerify, Id2MetaVerify and ContrastFaceVerify, and the
+ * DescribeFaceVerify SubCode table.
  */
 
-/** DescribeFaceVerify `ResultObject.SubCode` → our reason. 200 is a pass. */
+/** DescribeFaceVerify / ContrastFaceVerify `ResultObject.SubCode` → our reason. 200 is a pass. */
 export const SUBCODE_FAILURES: Readonly<Record<string, FailureCode>> = {
   '201': 'NAME_ID_MISMATCH',
   '202': 'NO_SUCH_IDENTITY',
@@ -22,23 +23,39 @@ export function failureOfSubCode(subCode: string): FailureCode {
   return SUBCODE_FAILURES[subCode] ?? 'UNKNOWN';
 }
 
-/** Response `Code`s that are a final answer about this request, not an outage. */
-export const REJECTIONS: Readonly<Record<string, { failureCode: FailureCode; message: string }>> = {
-  '400': { failureCode: 'PROVIDER_REJECTED', message: '认证请求参数有误,请稍后重试' },
-  '401': { failureCode: 'NAME_ID_MISMATCH', message: '姓名与身份证号不匹配或身份证号无效,请核对后重新输入' },
-  '404': { failureCode: 'PROVIDER_REJECTED', message: '认证场景配置有误,请联系客服' },
-  '405': { failureCode: 'UNDER_AGE', message: '未满14周岁,暂不支持刷脸认证' },
-  '418': { failureCode: 'TOO_MANY_ATTEMPTS', message: '今日认证次数过多,请明天再试' },
+export type CloudauthAction = 'Id2MetaVerify' | 'InitFaceVerify' | 'DescribeFaceVerify' | 'ContrastFaceVerify';
+
+/**
+ * Response `Code`s that are a final answer about this user or session: never retried, never failed
+ * over, never counted by the breaker.
+ * - InitFaceVerify/ContrastFaceVerify 417: no comparison source (after SubCode 201/202/203 for the
+ *   same identity a new start gets it); 418: too many attempts today.
+ * - DescribeFaceVerify 406: invalid CertifyId; 417: no comparison source; 427: refused by risk policy.
+ * - Id2MetaVerify 403: too many repeated calls.
+ * There is no age code: InitFaceVerify has no 405, the service checks 14+ from the number itself.
+ */
+const FINAL_CODES: Readonly<Record<CloudauthAction, Readonly<Record<string, FailureCode>>>> = {
+  Id2MetaVerify: { '403': 'TOO_MANY_ATTEMPTS' },
+  InitFaceVerify: { '417': 'NO_ID_PHOTO', '418': 'TOO_MANY_ATTEMPTS' },
+  DescribeFaceVerify: { '406': 'PROVIDER_REJECTED', '417': 'NO_ID_PHOTO', '427': 'POLICY' },
+  ContrastFaceVerify: { '417': 'NO_ID_PHOTO', '418': 'TOO_MANY_ATTEMPTS' },
 };
 
-export function isRejection(code: string): boolean {
-  return Object.hasOwn(REJECTIONS, code);
+/**
+ * 400 missing parameter, 401 bad parameter (an unusable CallbackUrl included), 404 unknown scene:
+ * what we sent was wrong. The service validates the user's input first, so these are our
+ * configuration's fault — never the user's, and never counted toward their lockout.
+ */
+const CONFIGURATION_CODES: Readonly<Record<string, string>> = {
+  '400': 'cloudauth refused a request with a missing parameter',
+  '401': 'cloudauth refused a parameter (check CallbackUrl is https and reachable, MetaInfo, SceneId)',
+  '404': 'cloudauth does not know the SceneId',
+};
+
+export function finalFailureOf(action: CloudauthAction, code: string): FailureCode | undefined {
+  return FINAL_CODES[action][code];
 }
 
-export function describeRejection(code: string): string {
-  return REJECTIONS[code]?.message ?? '认证请求未被受理,请稍后重试';
-}
-
-export function failureOfRejection(code: string): FailureCode {
-  return REJECTIONS[code]?.failureCode ?? 'PROVIDER_REJECTED';
+export function configurationProblemOf(code: string): string | undefined {
+  return CONFIGURATION_CODES[code];
 }

@@ -5,6 +5,9 @@ export interface CertifyPageView {
   outerOrderNo: string;
   maskedName: string;
   maskedCertNo: string;
+  /** InitFaceVerify's Model and Ip, echoed so a test can see what the service sent. */
+  model: string;
+  ip?: string;
 }
 
 export function renderCertifyPage(view: CertifyPageView): string {
@@ -17,6 +20,8 @@ export function renderCertifyPage(view: CertifyPageView): string {
   <dt>订单号</dt><dd>${escapeHtml(view.outerOrderNo)}</dd>
   <dt>姓名</dt><dd>${escapeHtml(view.maskedName)}</dd>
   <dt>身份证号</dt><dd>${escapeHtml(view.maskedCertNo)}</dd>
+  <dt>活体类型</dt><dd data-testid="sandbox-model">${escapeHtml(view.model)}</dd>
+  <dt>用户 IP</dt><dd data-testid="sandbox-ip">${escapeHtml(view.ip ?? '-')}</dd>
 </dl>
 <form method="post" action="${escapeHtml(action)}">
   <button type="submit" name="outcome" value="pass" data-testid="sandbox-pass">模拟认证通过</button>

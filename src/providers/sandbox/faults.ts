@@ -2,9 +2,10 @@
  * Failures the sandbox can be told to produce, for reliability tests:
  * - `delay`: answer normally after `ms`; `timeout`: never answer; `reset`: drop the connection;
  * - `http500`: HTTP 500 with Aliyun's InternalError body; `code500`: HTTP 200 with Code 500;
- * - `malformed`: HTTP 200 with truncated JSON; `badSignature`: reject as SignatureDoesNotMatch.
+ * - `malformed`: HTTP 200 with truncated JSON; `badSignature`: reject as SignatureDoesNotMatch;
+ * - `throttle`: HTTP 400 Throttling.User, as when a per-API QPS limit is exceeded.
  */
-export type SandboxFaultKind = 'delay' | 'timeout' | 'reset' | 'http500' | 'code500' | 'malformed' | 'badSignature';
+export type SandboxFaultKind = 'delay' | 'timeout' | 'reset' | 'http500' | 'code500' | 'malformed' | 'badSignature' | 'throttle';
 
 export interface SandboxFault {
   /** Only this action (e.g. `InitFaceVerify`); every action when absent. */

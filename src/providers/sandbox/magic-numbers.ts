@@ -5,17 +5,22 @@ import { checkDigit } from '../../domain/id-card.js';
  * (GB 11643) with birth dates in the past and area code 110101, so the service's own validation
  * lets them through to the provider. Every other checksum-valid number passes everything.
  *
- * | number             | Id2MetaVerify  | InitFaceVerify | DescribeFaceVerify after "pass" |
- * |--------------------|----------------|----------------|---------------------------------|
- * | 110101199001010015 | BizCode 2      | 200            | Passed F, SubCode 201           |
- * | 110101199001010023 | BizCode 3      | 200            | Passed F, SubCode 202           |
- * | 110101202001010036 | BizCode 1      | Code 405       | -  (born 2020-01-01: under 14)  |
- * | 11010119900101004X | BizCode 1      | Code 418       | -  (too many attempts today)    |
- * | 110101199001010058 | BizCode 1      | 200            | Passed F, SubCode 204           |
- * | 110101199001010066 | BizCode 1      | 200            | Passed F, SubCode 205           |
+ * | number             | Id2MetaVerify  | InitFaceVerify | DescribeFaceVerify after "pass"       |
+ * |--------------------|----------------|----------------|---------------------------------------|
+ * | 110101199001010015 | BizCode 2      | 200            | Passed F, SubCode 201                 |
+ * | 110101199001010023 | BizCode 3      | 200            | Passed F, SubCode 202                 |
+ * | 110101202001010036 | (the service refuses it: born 2020-01-01, under 14 — Aliyun has no age code) |
+ * | 11010119900101004X | BizCode 1      | Code 418       | -  (too many attempts today)          |
+ * | 110101199001010058 | BizCode 1      | 200            | Passed F, SubCode 204                 |
+ * | 110101199001010066 | BizCode 1      | 200            | Passed F, SubCode 205                 |
+ * | 110101199001010074 | Code 403       | -              | -  (too many repeated calls)          |
+ * | 110101199001010082 | BizCode 1      | Code 417       | -  (no comparison source)             |
+ * | 110101199001010090 | BizCode 1      | 200            | Code 427 (risk policy)                |
+ * | 110101199001010103 | BizCode 1      | 200            | Passed F, SubCode 203 (no ID photo)   |
  *
- * A checksum-invalid number gets Code 401 from both Id2MetaVerify and InitFaceVerify, and any
- * number whose birth date is less than 14 years ago gets Code 405 from InitFaceVerify.
+ * After a session of a number ends with SubCode 201, 202 or 203, every later InitFaceVerify for that
+ * number answers Code 417, as Aliyun does ("no comparison source" for that identity).
+ * A checksum-invalid number or a name with Latin letters gets Code 401.
  * Pressing "fail" on the certify page gives Passed F, SubCode 205 for any number.
  */
 export const SANDBOX_MAGIC_NUMBERS = {
@@ -25,7 +30,14 @@ export const SANDBOX_MAGIC_NUMBERS = {
   TOO_MANY_ATTEMPTS: '11010119900101004X',
   FACE_MISMATCH: '110101199001010058',
   LIVENESS_RISK: '110101199001010066',
+  TOO_MANY_REPEATED_CALLS: '110101199001010074',
+  NO_COMPARISON_SOURCE: '110101199001010082',
+  RISK_POLICY: '110101199001010090',
+  NO_ID_PHOTO: '110101199001010103',
 } as const;
+
+/** SubCodes after which Aliyun has no comparison source for that identity any more (Code 417). */
+export const SOURCE_LOST_SUBCODES: ReadonlySet<string> = new Set(['201', '202', '203']);
 
 /** The sandbox's own, deliberately small check: 18 characters and a correct check digit. */
 export function hasValidCheckDigit(idCardNumber: string): boolean {
@@ -49,6 +61,8 @@ export function faceSubCode(idCardNumber: string, outcome: 'pass' | 'fail'): str
       return '201';
     case SANDBOX_MAGIC_NUMBERS.NO_RECORD:
       return '202';
+    case SANDBOX_MAGIC_NUMBERS.NO_ID_PHOTO:
+      return '203';
     case SANDBOX_MAGIC_NUMBERS.FACE_MISMATCH:
       return '204';
     case SANDBOX_MAGIC_NUMBERS.LIVENESS_RISK:

@@ -11,7 +11,9 @@ import {
 import { CLOUDAUTH_ACTIONS, completeSession, isHttpUrl, type CertifySession } from './cloudauth.actions.js';
 import { FaultPlan, type SandboxFault } from './faults.js';
 import { maskIdCardNumber, maskName } from '../../domain/masking.js';
-import { verifySignature, type SignedRequest } from './signature.js';
+import { SANDBOX_FACE_PICTURE } from './magic-images.js';
+import { META_INFO_SCRIPT_PATH, metaInfoScript } from './meta-info.js';
+import { createReplayGuard, verifySignature, type SignedRequest } from './signature.js';
 
 export type { SandboxFault } from './faults.js';
 
@@ -29,6 +31,13 @@ export interface SandboxOptions {
    * documents give no schedule). Default: 5 s, 30 s, 2 min.
    */
   callbackRetryDelaysMs?: readonly number[];
+  /**
+   * Aliyun calls back only an `https` CallbackUrl and answers Code 401 to any other. A local run
+   * whose service has only an http address may allow http here; nothing else differs.
+   */
+  allowHttpCallbacks?: boolean;
+  /** Per-API queries per second, as Aliyun's "API独享QPS限量"; beyond it, Throttling.User. */
+  qpsLimits?: Readonly<Record<string, number>>;
 }
 
 /** No PII: which action, when. */
@@ -63,7 +72,9 @@ const API_VERSION = '2019-03-07';
 const SESSION_TTL_MS = 30 * 60_000;
 const CALLBACK_TIMEOUT_MS = 5_000;
 const CALLBACK_RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
-const BODY_LIMIT = 1024 * 1024;
+// ContrastFaceVerify carries a base64 photo in the form body (Aliyun asks for photos under 1 MB).
+const BODY_LIMIT = 3 * 1024 * 1024;
+const THROTTLED = { code: 'Throttling.User', message: 'Request was denied due to user flow control.' };
 
 /**
  * A small fake of Aliyun cloudauth (API 2019-03-07) over real HTTP: signed RPC calls at `/`,
@@ -76,6 +87,9 @@ const BODY_LIMIT = 1024 * 1024;
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const now = options.now ?? (() => new Date());
   const sessions = new Map<string, CertifySession>();
+  const sourceLost = new Set<string>();
+  const replayGuard = createReplayGuard(now);
+  const recentCalls = new Map<string, number[]>();
   const faults = new FaultPlan();
   const calls: SandboxCall[] = [];
   const callbacks: CallbackAttempt[] = [];
@@ -125,11 +139,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return void res.end(`{"RequestId":"${requestId}","Code":"200","ResultObj`);
     }
     if (fault?.kind === 'code500') return sendJson(res, 200, { RequestId: requestId, Code: '500', Message: '系统错误' });
+    if (fault?.kind === 'throttle' || overQps(action)) return sendJson(res, 400, errorBody(requestId, THROTTLED.code, THROTTLED.message));
 
     const verdict =
       fault?.kind === 'badSignature'
         ? ({ ok: false, status: 400, code: 'SignatureDoesNotMatch', message: 'Specified signature is not matched with our calculation.' } as const)
-        : verifySignature(request, options);
+        : verifySignature(request, options, replayGuard);
     if (!verdict.ok) return sendJson(res, verdict.status, errorBody(requestId, verdict.code, verdict.message));
 
     const version = verdict.style === 'ACS3' ? req.headers['x-acs-version'] : params.get('Version');
@@ -140,14 +155,25 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (!run) {
       return sendJson(res, 404, errorBody(requestId, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.'));
     }
-    sendJson(res, 200, run(params, { requestId, sessions, publicUrl, now }));
+    sendJson(res, 200, run(params, { requestId, sessions, sourceLost, publicUrl, allowHttpCallbacks: options.allowHttpCallbacks ?? false, now }));
+  }
+
+  function overQps(action: string): boolean {
+    const limit = options.qpsLimits?.[action];
+    if (limit === undefined) return false;
+    const at = now().getTime();
+    const recent = (recentCalls.get(action) ?? []).filter((t) => at - t < 1_000);
+    recentCalls.set(action, recent);
+    if (recent.length >= limit) return true;
+    recent.push(at);
+    return false;
   }
 
   async function complete(certifyId: string, outcome: 'pass' | 'fail'): Promise<'done' | 'gone' | 'unknown'> {
     const session = sessions.get(certifyId);
     if (!session) return 'unknown';
     if (session.result || now().getTime() - session.createdAt > SESSION_TTL_MS) return 'gone';
-    completeSession(session, outcome, now());
+    completeSession(session, outcome, now(), sourceLost);
     if (session.callbackUrl) await deliver(session);
     return 'done';
   }
@@ -167,6 +193,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           outerOrderNo: session.outerOrderNo,
           maskedName: maskName(session.certName),
           maskedCertNo: maskIdCardNumber(session.certNo),
+          model: session.model,
+          ip: session.ip,
         }),
       );
     }
@@ -183,9 +211,20 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const certify = /^\/certify\/([0-9a-f]{32})$/.exec(url.pathname);
+    const material = /^\/materials\/([0-9a-f]{32})\/facialPictureFront\.jpg$/.exec(url.pathname);
     const method = req.method ?? 'GET';
     readBody(req)
       .then(async (body) => {
+        if (url.pathname === META_INFO_SCRIPT_PATH && method === 'GET') {
+          res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+          return void res.end(metaInfoScript());
+        }
+        // MaterialInfo's facialPictureFront.pictureUrl: the face of a finished session, like Aliyun's OSS link.
+        if (material && method === 'GET') {
+          if (!sessions.get(material[1] ?? '')?.result) return sendJson(res, 404, errorBody(randomUUID().toUpperCase(), 'NotFound', 'Not found.'));
+          res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'no-store' });
+          return void res.end(SANDBOX_FACE_PICTURE);
+        }
         if (url.pathname === '/' && (method === 'GET' || method === 'POST')) return handleApi(req, res, url, body);
         if (certify && (method === 'GET' || method === 'POST')) return handleCertify(req, res, certify[1] ?? '', body);
         sendJson(res, 404, errorBody(randomUUID().toUpperCase(), 'NotFound', 'Not found.'));

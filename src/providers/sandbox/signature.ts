@@ -28,6 +28,36 @@ export type SignatureVerdict =
   | { ok: true; style: 'V1' | 'ACS3' }
   | { ok: false; status: number; code: string; message: string };
 
+/**
+ * What makes a signed request usable once, within Aliyun's window (OpenAPI error codes):
+ * "InvalidTimeStamp.Expired — 用户请求时间…和服务器接收到请求的时间间隔大于15分钟" and
+ * "SignatureNonceUsed — SignatureNonce重复,每次请求的SignatureNonce参数不能重复".
+ */
+export interface ReplayGuard {
+  now(): Date;
+  /** True the first time a nonce is seen inside the window. */
+  firstUse(nonce: string): boolean;
+}
+
+export const REQUEST_WINDOW_MS = 15 * 60_000;
+
+export function createReplayGuard(now: () => Date): ReplayGuard {
+  const seen = new Map<string, number>();
+  return {
+    now,
+    firstUse(nonce) {
+      const at = now().getTime();
+      for (const [old, when] of seen) {
+        if (at - when <= 2 * REQUEST_WINDOW_MS) break;
+        seen.delete(old);
+      }
+      if (seen.has(nonce)) return false;
+      seen.set(nonce, at);
+      return true;
+    },
+  };
+}
+
 const ACS3 = 'ACS3-HMAC-SHA256';
 const INCOMPLETE = {
   ok: false,
@@ -41,6 +71,30 @@ const MISMATCH = {
   code: 'SignatureDoesNotMatch',
   message: 'Specified signature is not matched with our calculation.',
 } as const;
+const TIMESTAMP_FORMAT = {
+  ok: false,
+  status: 400,
+  code: 'InvalidTimeStamp.Format',
+  message: 'Specified time stamp or date value is not well formatted.',
+} as const;
+const TIMESTAMP_EXPIRED = {
+  ok: false,
+  status: 400,
+  code: 'InvalidTimeStamp.Expired',
+  message: 'Specified time stamp or date value is expired.',
+} as const;
+const NONCE_USED = {
+  ok: false,
+  status: 400,
+  code: 'SignatureNonceUsed',
+  message: 'Specified signature nonce was used already.',
+} as const;
+const MISSING_NONCE = {
+  ok: false,
+  status: 400,
+  code: 'MissingSignatureNonce',
+  message: 'SignatureNonce is mandatory for this action.',
+} as const;
 const UNKNOWN_KEY = {
   ok: false,
   status: 404,
@@ -53,13 +107,30 @@ export function percentEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-export function verifySignature(request: SignedRequest, credentials: Credentials): SignatureVerdict {
+/** Without a guard only the signature is checked (unit tests of the arithmetic). */
+export function verifySignature(request: SignedRequest, credentials: Credentials, guard?: ReplayGuard): SignatureVerdict {
   const authorization = request.headers.authorization;
-  if (authorization?.startsWith(`${ACS3} `)) return verifyAcs3(request, authorization, credentials);
+  if (authorization?.startsWith(`${ACS3} `)) {
+    const verdict = verifyAcs3(request, authorization, credentials);
+    if (!verdict.ok || !guard) return verdict;
+    return freshness(headerText(request.headers['x-acs-date']), headerText(request.headers['x-acs-signature-nonce']), guard) ?? verdict;
+  }
   if (request.query.some(([k]) => k === 'Signature') || request.form.some(([k]) => k === 'Signature')) {
-    return verifyV1(request, credentials);
+    const verdict = verifyV1(request, credentials);
+    if (!verdict.ok || !guard) return verdict;
+    const params = new Map([...request.query, ...request.form]);
+    return freshness(params.get('Timestamp') ?? '', params.get('SignatureNonce') ?? '', guard) ?? verdict;
   }
   return INCOMPLETE;
+}
+
+/** V1 `Timestamp` and ACS3 `x-acs-date`: ISO 8601 UTC (`yyyy-MM-ddTHH:mm:ssZ`), within 15 minutes. */
+function freshness(timestamp: string, nonce: string, guard: ReplayGuard): SignatureVerdict | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(timestamp) || Number.isNaN(Date.parse(timestamp))) return TIMESTAMP_FORMAT;
+  if (Math.abs(guard.now().getTime() - Date.parse(timestamp)) > REQUEST_WINDOW_MS) return TIMESTAMP_EXPIRED;
+  if (!nonce) return MISSING_NONCE;
+  if (!guard.firstUse(nonce)) return NONCE_USED;
+  return undefined;
 }
 
 function verifyV1(request: SignedRequest, credentials: Credentials): SignatureVerdict {
@@ -74,7 +145,7 @@ function verifyV1(request: SignedRequest, credentials: Credentials): SignatureVe
     .join('&');
   const stringToSign = `${request.method}&${percentEncode('/')}&${percentEncode(canonical)}`;
   const expected = createHmac('sha1', `${credentials.accessKeySecret}&`).update(stringToSign).digest('base64');
-  return sameText(signature, expected) ? { ok: true, style: 'V1' } : INCOMPLETE;
+  return sameText(signature, expected) ? { ok: true, style: 'V1' } : MISMATCH;
 }
 
 function verifyAcs3(request: SignedRequest, authorization: string, credentials: Credentials): SignatureVerdict {
@@ -92,7 +163,9 @@ function verifyAcs3(request: SignedRequest, authorization: string, credentials: 
   const signature = fields.get('Signature');
   if (!credential || !signature) return INCOMPLETE;
   if (credential !== credentials.accessKeyId) return UNKNOWN_KEY;
-  const required = ['host', 'x-acs-action', 'x-acs-version', 'x-acs-content-sha256'];
+  // ACS3: SignedHeaders "must include host and every x-acs-* header" the request carries.
+  const carried = Object.keys(request.headers).filter((name) => name.startsWith('x-acs-'));
+  const required = ['host', 'x-acs-action', 'x-acs-version', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-signature-nonce', ...carried];
   if (!required.every((name) => signedHeaders.includes(name))) return INCOMPLETE;
 
   const payloadHash = createHash('sha256').update(request.body).digest('hex');

@@ -21,7 +21,7 @@ export function spawnService(port: number, env: Record<string, string>): Promise
 /** The emulator's entry point, compiled, in a child process: the emulator outside the process under test. */
 export function spawnSandbox(port: number): Promise<ServiceProcess> {
   // The emulator answers its root with a cloudauth error: any answer means it is up.
-  return spawnEntry('src/sandbox-main.ts', `http://127.0.0.1:${port}/`, { SANDBOX_PORT: String(port) }, () => true);
+  return spawnEntry('src/sandbox-main.ts', `http://127.0.0.1:${port}/`, { SANDBOX_PORT: String(port), SANDBOX_ALLOW_HTTP_CALLBACKS: 'true' }, () => true);
 }
 
 async function spawnEntry(entry: string, probe: string, env: Record<string, string>, healthy = (res: Response) => res.ok): Promise<ServiceProcess> {

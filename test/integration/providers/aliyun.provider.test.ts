@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAliyunProvider, type AliyunProviderOptions } from '../../../src/providers/aliyun/aliyun.provider.js';
 import { ProviderError, type InitFaceVerifyInput } from '../../../src/providers/provider.js';
+import { SANDBOX_MAGIC_IMAGES } from '../../../src/providers/sandbox/magic-images.js';
 import { SANDBOX_MAGIC_NUMBERS } from '../../../src/providers/sandbox/magic-numbers.js';
+import { sandboxMetaInfo } from '../../../src/providers/sandbox/meta-info.js';
 import { startSandbox, type Sandbox } from '../../../src/providers/sandbox/sandbox.server.js';
 
 const keys = { accessKeyId: 'test-ak', accessKeySecret: 'test-secret' };
@@ -41,9 +43,10 @@ function newOrder(number = ORDINARY): InitFaceVerifyInput {
     outerOrderNo: `order${Date.now()}n${orders}`,
     name: NAME,
     idCardNumber: number,
-    callbackUrl: 'http://127.0.0.1:9/callbacks/aliyun',
+    callbackUrl: 'https://realname.example.test/callbacks/aliyun',
     callbackToken: 't0ken',
     returnUrl: 'https://app.example.test/done',
+    metaInfo: sandboxMetaInfo(),
   };
 }
 
@@ -69,10 +72,19 @@ describe('createAliyunProvider against the sandbox', () => {
       expect(await newProvider().checkIdentity(NAME, number)).toBe(expected);
     });
 
-    it('rejects a checksum-invalid number with Code 401', async () => {
+    it('treats Code 401 for a checksum-invalid number as our fault: the service validates numbers first', async () => {
       const error = await providerError(newProvider().checkIdentity(NAME, CHECKSUM_INVALID));
-      expect(error).toMatchObject({ kind: 'rejected', providerCode: '401' });
-      expect(error.message).toContain('姓名与身份证号不匹配');
+      expect(error).toMatchObject({ kind: 'misconfigured', providerCode: '401' });
+    });
+
+    it('gives Code 403 (too many repeated calls) as a final TOO_MANY_ATTEMPTS', async () => {
+      const error = await providerError(newProvider().checkIdentity(NAME, SANDBOX_MAGIC_NUMBERS.TOO_MANY_REPEATED_CALLS));
+      expect(error).toMatchObject({ kind: 'rejected', providerCode: '403', failureCode: 'TOO_MANY_ATTEMPTS' });
+    });
+
+    it('is refused Code 401 for a name in Latin letters, as Aliyun does', async () => {
+      const error = await providerError(newProvider().checkIdentity('Zhang San', ORDINARY));
+      expect(error).toMatchObject({ kind: 'misconfigured', providerCode: '401' });
     });
   });
 
@@ -84,34 +96,82 @@ describe('createAliyunProvider against the sandbox', () => {
     });
 
     it.each([
-      ['UNDER_14', SANDBOX_MAGIC_NUMBERS.UNDER_14, '405', '未满14周岁'],
-      ['TOO_MANY_ATTEMPTS', SANDBOX_MAGIC_NUMBERS.TOO_MANY_ATTEMPTS, '418', '今日认证次数过多'],
-      ['a checksum-invalid number', CHECKSUM_INVALID, '401', '身份证号'],
-    ])('rejects %s', async (_, number, code, text) => {
+      ['TOO_MANY_ATTEMPTS', SANDBOX_MAGIC_NUMBERS.TOO_MANY_ATTEMPTS, '418', 'TOO_MANY_ATTEMPTS'],
+      ['NO_COMPARISON_SOURCE', SANDBOX_MAGIC_NUMBERS.NO_COMPARISON_SOURCE, '417', 'NO_ID_PHOTO'],
+    ])('gives %s as a final answer with our failure code', async (_, number, code, failureCode) => {
       const error = await providerError(newProvider().initFaceVerify(newOrder(number)));
-      expect(error).toMatchObject({ kind: 'rejected', providerCode: code });
-      expect(error.message).toContain(text);
+      expect(error).toMatchObject({ kind: 'rejected', providerCode: code, failureCode });
     });
 
-    it('rejects a non-numeric SceneId with Code 400', async () => {
+    it('answers Code 417 to a new start for an identity whose session ended SubCode 203', async () => {
+      const provider = newProvider();
+      const first = await provider.initFaceVerify(newOrder(SANDBOX_MAGIC_NUMBERS.NO_ID_PHOTO));
+      await sandbox.complete(first.certifyId, 'pass');
+      expect(await provider.describeFaceVerify(first.certifyId)).toMatchObject({ passed: false, subCode: '203', failureCode: 'NO_ID_PHOTO' });
+      const error = await providerError(provider.initFaceVerify(newOrder(SANDBOX_MAGIC_NUMBERS.NO_ID_PHOTO)));
+      expect(error).toMatchObject({ kind: 'rejected', providerCode: '417', failureCode: 'NO_ID_PHOTO' });
+    });
+
+    it('has no age code: an under-14 number is not refused by Aliyun (the service refuses it)', async () => {
+      expect(await newProvider().initFaceVerify(newOrder(SANDBOX_MAGIC_NUMBERS.UNDER_14))).toMatchObject({ certifyId: expect.any(String) });
+    });
+
+    it.each([
+      ['a checksum-invalid number', { idCardNumber: CHECKSUM_INVALID }],
+      ['a name in Latin letters', { name: 'Zhang San' }],
+      ['an http CallbackUrl (Aliyun calls back https only)', { callbackUrl: 'http://realname.example.test/callbacks/aliyun' }],
+      ['a MetaInfo that getMetaInfo() did not make', { metaInfo: 'hardcoded' }],
+    ])('is refused Code 401 for %s, which is our configuration\'s fault', async (_, change) => {
+      const error = await providerError(newProvider().initFaceVerify({ ...newOrder(), ...change }));
+      expect(error).toMatchObject({ kind: 'misconfigured', providerCode: '401' });
+    });
+
+    it('is refused Code 400 without MetaInfo', async () => {
+      const { metaInfo: _, ...withoutMetaInfo } = newOrder();
+      const error = await providerError(newProvider().initFaceVerify(withoutMetaInfo));
+      expect(error).toMatchObject({ kind: 'misconfigured', providerCode: 'NO_META_INFO' });
+    });
+
+    it('is refused a non-numeric SceneId, as our configuration', async () => {
       const error = await providerError(newProvider({ sceneId: 'scene-a' }).initFaceVerify(newOrder()));
-      expect(error).toMatchObject({ kind: 'rejected', providerCode: '400' });
+      expect(error).toMatchObject({ kind: 'misconfigured', providerCode: '401' });
+    });
+
+    it('sends Model MOVE_ACTION and the user\'s Ip, which the certify page echoes', async () => {
+      const { certifyUrl } = await newProvider().initFaceVerify({ ...newOrder(), ip: '203.0.113.7' });
+      const html = await (await fetch(certifyUrl)).text();
+      expect(html).toContain('data-testid="sandbox-model">MOVE_ACTION<');
+      expect(html).toContain('data-testid="sandbox-ip">203.0.113.7<');
     });
   });
 
   describe('describeFaceVerify', () => {
-    it('is PENDING while the user has not finished (Code 403)', async () => {
+    it('is PENDING while the user has not finished (Code 424)', async () => {
       const provider = newProvider();
       const { certifyId } = await provider.initFaceVerify(newOrder());
       expect(await provider.describeFaceVerify(certifyId)).toEqual({ state: 'PENDING' });
     });
 
-    it('is PENDING for a certifyId the provider has no record of (Code 424)', async () => {
-      expect(await newProvider().describeFaceVerify('0'.repeat(32))).toEqual({ state: 'PENDING' });
+    it('ends with PROVIDER_REJECTED for a CertifyId Aliyun never issued (Code 406)', async () => {
+      expect(await newProvider().describeFaceVerify('0'.repeat(32))).toEqual({ state: 'DONE', passed: false, subCode: '406', failureCode: 'PROVIDER_REJECTED' });
     });
 
-    it('is DONE and passed with a face image after "pass"', async () => {
+    it('ends with POLICY when the risk policy refuses an answer (Code 427)', async () => {
       const provider = newProvider();
+      const { certifyId } = await provider.initFaceVerify(newOrder(SANDBOX_MAGIC_NUMBERS.RISK_POLICY));
+      await sandbox.complete(certifyId, 'pass');
+      expect(await provider.describeFaceVerify(certifyId)).toMatchObject({ passed: false, subCode: '427', failureCode: 'POLICY' });
+    });
+
+    it('fetches no picture unless face images are kept', async () => {
+      const provider = newProvider({ fetchFaceImages: false });
+      const { certifyId } = await provider.initFaceVerify(newOrder());
+      await sandbox.complete(certifyId, 'pass');
+      expect(await provider.describeFaceVerify(certifyId)).toEqual({ state: 'DONE', passed: true, subCode: '200' });
+    });
+
+    it('is DONE and passed, with the picture read from MaterialInfo\'s camelCase pictureUrl, after "pass"', async () => {
+      const provider = newProvider({ fetchFaceImages: true });
       const { certifyId } = await provider.initFaceVerify(newOrder());
       await sandbox.complete(certifyId, 'pass');
       const outcome = await provider.describeFaceVerify(certifyId);
@@ -147,10 +207,33 @@ describe('createAliyunProvider against the sandbox', () => {
     });
   });
 
+  describe('contrastFaceVerify (ID_MIN, the WeChat path)', () => {
+    const capture = (image: Buffer, number = ORDINARY) => ({ outerOrderNo: `cap${Date.now()}${orders++}`, name: NAME, idCardNumber: number, image });
+
+    it.each([
+      ['PASS', SANDBOX_MAGIC_IMAGES.PASS, { passed: true, subCode: '200' }],
+      ['FACE_MISMATCH', SANDBOX_MAGIC_IMAGES.FACE_MISMATCH, { passed: false, subCode: '204', failureCode: 'FACE_MISMATCH' }],
+      ['LIVENESS_RISK', SANDBOX_MAGIC_IMAGES.LIVENESS_RISK, { passed: false, subCode: '205', failureCode: 'LIVENESS_RISK' }],
+    ])('answers the magic image %s at once', async (_, image, expected) => {
+      const outcome = await newProvider().contrastFaceVerify(capture(image));
+      expect(outcome).toMatchObject({ state: 'DONE', ...expected, certifyId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    });
+
+    it('applies the number\'s magic before the image\'s', async () => {
+      const outcome = await newProvider().contrastFaceVerify(capture(SANDBOX_MAGIC_IMAGES.PASS, SANDBOX_MAGIC_NUMBERS.FACE_MISMATCH));
+      expect(outcome).toMatchObject({ passed: false, subCode: '204', failureCode: 'FACE_MISMATCH' });
+    });
+
+    it('is refused Code 401 for bytes that are not a JPEG or PNG', async () => {
+      const error = await providerError(newProvider().contrastFaceVerify(capture(Buffer.from('not an image'))));
+      expect(error).toMatchObject({ kind: 'misconfigured', providerCode: '401' });
+    });
+  });
+
   describe('credentials', () => {
-    it('is unavailable with a wrong secret', async () => {
+    it('is unavailable with a wrong secret (SignatureDoesNotMatch)', async () => {
       const error = await providerError(newProvider({ accessKeySecret: 'wrong' }).checkIdentity(NAME, ORDINARY));
-      expect(error).toMatchObject({ kind: 'unavailable', providerCode: 'IncompleteSignature' });
+      expect(error).toMatchObject({ kind: 'unavailable', providerCode: 'SignatureDoesNotMatch' });
     });
 
     it('is unavailable with an unknown access key id', async () => {

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAliyunProvider, type AliyunProviderOptions } from '../../../src/providers/aliyun/aliyun.provider.js';
 import { ProviderError, type InitFaceVerifyInput } from '../../../src/providers/provider.js';
+import { SANDBOX_MAGIC_NUMBERS } from '../../../src/providers/sandbox/magic-numbers.js';
+import { sandboxMetaInfo } from '../../../src/providers/sandbox/meta-info.js';
 import { startSandbox, type Sandbox } from '../../../src/providers/sandbox/sandbox.server.js';
 
 const keys = { accessKeyId: 'test-ak', accessKeySecret: 'test-secret' };
@@ -43,9 +45,10 @@ function order(): InitFaceVerifyInput {
     outerOrderNo: `order${Date.now()}${Math.floor(Math.random() * 1e6)}`,
     name: NAME,
     idCardNumber: NUMBER,
-    callbackUrl: 'http://127.0.0.1:9/callbacks/aliyun',
+    callbackUrl: 'https://realname.example.test/callbacks/aliyun',
     callbackToken: 't',
     returnUrl: 'https://app.example.test/done',
+    metaInfo: sandboxMetaInfo(),
   };
 }
 
@@ -77,9 +80,10 @@ describe('createAliyunProvider resilience', () => {
   );
 
   it('retries a read once on the same endpoint before failing over', async () => {
+    const { certifyId } = await newProvider({ endpoints: [primary.url] }).initFaceVerify(order());
     primary.setFault({ kind: 'code500', action: 'DescribeFaceVerify', times: 1 });
     const before = { primary: callsTo(primary, 'DescribeFaceVerify'), failover: callsTo(failover, 'DescribeFaceVerify') };
-    expect(await newProvider().describeFaceVerify('0'.repeat(32))).toEqual({ state: 'PENDING' });
+    expect(await newProvider().describeFaceVerify(certifyId)).toEqual({ state: 'PENDING' });
     expect(callsTo(primary, 'DescribeFaceVerify')).toBe(before.primary + 2);
     expect(callsTo(failover, 'DescribeFaceVerify')).toBe(before.failover);
   });
@@ -145,10 +149,55 @@ describe('createAliyunProvider resilience', () => {
     expect(primary.calls.length).toBe(calls);
   });
 
-  it('does not fail over a rejection', async () => {
+  it('does not fail over a refusal of what we sent', async () => {
     const before = callsTo(failover, 'Id2MetaVerify');
     const error = await providerError(newProvider().checkIdentity(NAME, '110101199003071234'));
-    expect(error).toMatchObject({ kind: 'rejected', providerCode: '401' });
+    expect(error).toMatchObject({ kind: 'misconfigured', providerCode: '401' });
     expect(callsTo(failover, 'Id2MetaVerify')).toBe(before);
+  });
+
+  it.each([
+    ['Id2MetaVerify 403', (p: ReturnType<typeof newProvider>) => p.checkIdentity(NAME, SANDBOX_MAGIC_NUMBERS.TOO_MANY_REPEATED_CALLS), 'Id2MetaVerify'],
+    ['InitFaceVerify 417', (p: ReturnType<typeof newProvider>) => p.initFaceVerify({ ...order(), idCardNumber: SANDBOX_MAGIC_NUMBERS.NO_COMPARISON_SOURCE }), 'InitFaceVerify'],
+    ['InitFaceVerify 418', (p: ReturnType<typeof newProvider>) => p.initFaceVerify({ ...order(), idCardNumber: SANDBOX_MAGIC_NUMBERS.TOO_MANY_ATTEMPTS }), 'InitFaceVerify'],
+  ])('keeps the final answer %s out of retries, failover and the breaker', async (_, ask, action) => {
+    const provider = newProvider({ breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } });
+    const before = { primary: callsTo(primary, action), failover: callsTo(failover, action) };
+    for (let i = 0; i < 3; i++) expect(await providerError(ask(provider))).toMatchObject({ kind: 'rejected' });
+    expect(callsTo(primary, action)).toBe(before.primary + 3);
+    expect(callsTo(failover, action)).toBe(before.failover);
+    const afterwards = primary.calls.length;
+    expect(await provider.checkIdentity(NAME, NUMBER)).toBe('MATCH');
+    expect(primary.calls.length).toBe(afterwards + 1);
+  });
+
+  it('keeps DescribeFaceVerify 427 and 406 out of retries: a failed outcome, one call each', async () => {
+    const provider = newProvider({ endpoints: [primary.url] });
+    const { certifyId } = await provider.initFaceVerify({ ...order(), idCardNumber: SANDBOX_MAGIC_NUMBERS.RISK_POLICY });
+    await primary.complete(certifyId, 'pass');
+    const before = callsTo(primary, 'DescribeFaceVerify');
+    expect(await provider.describeFaceVerify(certifyId)).toMatchObject({ passed: false, failureCode: 'POLICY' });
+    expect(await provider.describeFaceVerify('f'.repeat(32))).toMatchObject({ passed: false, failureCode: 'PROVIDER_REJECTED' });
+    expect(callsTo(primary, 'DescribeFaceVerify')).toBe(before + 2);
+  });
+
+  it('retries a read once when throttled (Throttling.User) and succeeds', async () => {
+    primary.setFault({ kind: 'throttle', action: 'Id2MetaVerify', times: 1 });
+    const before = callsTo(primary, 'Id2MetaVerify');
+    expect(await newProvider({ endpoints: [primary.url] }).checkIdentity(NAME, NUMBER)).toBe('MATCH');
+    expect(callsTo(primary, 'Id2MetaVerify')).toBe(before + 2);
+  });
+
+  it('reports a per-API QPS limit as unavailable, not as the user\'s answer', async () => {
+    const instant = new Date();
+    const limited = await startSandbox({ port: 0, ...keys, now: () => instant, qpsLimits: { Id2MetaVerify: 1 } });
+    try {
+      const provider = newProvider({ endpoints: [limited.url] });
+      expect(await provider.checkIdentity(NAME, NUMBER)).toBe('MATCH');
+      expect(await providerError(provider.checkIdentity(NAME, NUMBER))).toMatchObject({ kind: 'unavailable', providerCode: 'Throttling.User' });
+      expect(await provider.initFaceVerify(order())).toMatchObject({ certifyId: expect.any(String) });
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAliyunProvider } from '../../../src/providers/aliyun/aliyun.provider.js';
 import type { FaceVerifyProvider } from '../../../src/providers/provider.js';
+import { sandboxMetaInfo } from '../../../src/providers/sandbox/meta-info.js';
 import { startSandbox, type Sandbox } from '../../../src/providers/sandbox/sandbox.server.js';
 
 const keys = { accessKeyId: 'test-ak', accessKeySecret: 'test-secret' };
@@ -17,13 +18,15 @@ let callbackBase: string;
 const callbackHits: URL[] = [];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, ...keys, callbackRetryDelaysMs: [10, 10] });
+  // The receiver below is plain http on loopback: allowed here only, Aliyun calls back https.
+  sandbox = await startSandbox({ port: 0, ...keys, callbackRetryDelaysMs: [10, 10], allowHttpCallbacks: true });
   provider = createAliyunProvider({
     mode: 'SANDBOX',
     ...keys,
     sceneId: '1000000001',
     endpoints: [sandbox.url],
     timeoutMs: 2_000,
+    fallbackMetaInfo: sandboxMetaInfo,
   });
   callbackServer = createServer((req, res) => {
     const hit = new URL(req.url ?? '/', 'http://callback');

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { percentEncode, verifySignature, type SignedRequest } from '../../../src/providers/sandbox/signature.js';
+import { createReplayGuard, percentEncode, verifySignature, type SignedRequest } from '../../../src/providers/sandbox/signature.js';
 
 const credentials = { accessKeyId: 'test-ak', accessKeySecret: 'test-secret' };
 
@@ -42,13 +42,13 @@ describe('verifySignature', () => {
 
   it('refuses a V1 signature made with another secret', () => {
     const request = signedV1Form({ UserName: '张三' }, 'other-secret');
-    expect(verifySignature(request, credentials)).toMatchObject({ ok: false, status: 400, code: 'IncompleteSignature' });
+    expect(verifySignature(request, credentials)).toMatchObject({ ok: false, status: 400, code: 'SignatureDoesNotMatch' });
   });
 
   it('refuses a V1 request whose parameters changed after signing', () => {
     const request = signedV1Form({ UserName: '张三' });
     request.form = request.form.map(([k, v]) => (k === 'UserName' ? [k, '李四'] : [k, v]));
-    expect(verifySignature(request, credentials)).toMatchObject({ ok: false, code: 'IncompleteSignature' });
+    expect(verifySignature(request, credentials)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
   });
 
   it('answers an unknown access key id with 404 InvalidAccessKeyId.NotFound', () => {
@@ -63,5 +63,24 @@ describe('verifySignature', () => {
   it('refuses an unsigned request', () => {
     const request: SignedRequest = { method: 'GET', pathname: '/', query: [['Action', 'Id2MetaVerify']], form: [], body: Buffer.alloc(0), headers: {} };
     expect(verifySignature(request, credentials)).toMatchObject({ ok: false, code: 'IncompleteSignature' });
+  });
+
+  describe('with a replay guard (Timestamp within 15 minutes, SignatureNonce single-use)', () => {
+    const signedAt = new Date('2026-01-01T00:00:00Z');
+    const at = (minutes: number) => createReplayGuard(() => new Date(signedAt.getTime() + minutes * 60_000));
+
+    it('accepts a fresh request once and refuses its replay with SignatureNonceUsed', () => {
+      const guard = at(1);
+      expect(verifySignature(signedV1Form({ UserName: '张三' }), credentials, guard)).toEqual({ ok: true, style: 'V1' });
+      expect(verifySignature(signedV1Form({ UserName: '张三' }), credentials, guard)).toMatchObject({ ok: false, status: 400, code: 'SignatureNonceUsed' });
+    });
+
+    it.each([16, -16])('refuses a Timestamp %i minutes away with InvalidTimeStamp.Expired', (minutes) => {
+      expect(verifySignature(signedV1Form({}), credentials, at(minutes))).toMatchObject({ ok: false, status: 400, code: 'InvalidTimeStamp.Expired' });
+    });
+
+    it('refuses a Timestamp that is not ISO 8601 UTC', () => {
+      expect(verifySignature(signedV1Form({ Timestamp: '2026/01/01 00:00:00' }), credentials, at(0))).toMatchObject({ code: 'InvalidTimeStamp.Format' });
+    });
   });
 });

@@ -1,25 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { failureReason } from '../../../src/domain/verification-status.js';
-import { describeRejection, failureOfRejection, failureOfSubCode, isRejection, SUBCODE_FAILURES } from '../../../src/providers/aliyun/subcodes.js';
+import { configurationProblemOf, failureOfSubCode, finalFailureOf, SUBCODE_FAILURES } from '../../../src/providers/aliyun/subcodes.js';
 
-describe('describeRejection', () => {
+describe('finalFailureOf', () => {
   it.each([
-    ['401', '姓名与身份证号不匹配'],
-    ['405', '未满14周岁'],
-    ['418', '今日认证次数过多'],
-  ])('explains Code %s in Chinese', (code, text) => {
-    expect(describeRejection(code)).toContain(text);
+    ['InitFaceVerify', '417', 'NO_ID_PHOTO'],
+    ['InitFaceVerify', '418', 'TOO_MANY_ATTEMPTS'],
+    ['DescribeFaceVerify', '406', 'PROVIDER_REJECTED'],
+    ['DescribeFaceVerify', '427', 'POLICY'],
+    ['Id2MetaVerify', '403', 'TOO_MANY_ATTEMPTS'],
+    ['ContrastFaceVerify', '417', 'NO_ID_PHOTO'],
+  ] as const)('%s Code %s is a final answer: %s', (action, code, failure) => {
+    expect(finalFailureOf(action, code)).toBe(failure);
   });
 
-  it('does not treat outages or pending codes as rejections', () => {
-    for (const code of ['200', '403', '424', '500', 'SignatureDoesNotMatch']) expect(isRejection(code)).toBe(false);
+  it('knows no InitFaceVerify 405 (Aliyun has no age code) and no final 424 (pending)', () => {
+    expect(finalFailureOf('InitFaceVerify', '405')).toBeUndefined();
+    expect(finalFailureOf('DescribeFaceVerify', '424')).toBeUndefined();
   });
 });
 
-describe('failureOfRejection', () => {
-  it('gives our own failure code for a refusal, never the provider code', () => {
-    expect(failureOfRejection('418')).toBe('TOO_MANY_ATTEMPTS');
-    expect(failureOfRejection('999')).toBe('PROVIDER_REJECTED');
+describe('configurationProblemOf', () => {
+  it('treats 400, 401 and 404 as our configuration, not the user', () => {
+    for (const code of ['400', '401', '404']) expect(configurationProblemOf(code)).toBeTruthy();
+    for (const code of ['200', '417', '500', 'SignatureDoesNotMatch']) expect(configurationProblemOf(code)).toBeUndefined();
   });
 });
 
