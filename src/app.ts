@@ -14,6 +14,7 @@ import { createMetrics } from './http/metrics.js';
 import { watchReviewQueue } from './http/review-metrics.js';
 import { createReadiness } from './http/health.js';
 import { createHttpServer } from './http/server.js';
+import { FaceCaptureService } from './services/face-capture.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { createAliyunProvider } from './providers/aliyun/aliyun.provider.js';
 import type { FaceVerifyProvider } from './providers/provider.js';
@@ -154,6 +155,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       results,
       authStatus,
       watch: new VerificationWatch(db, bus),
+      faceCaptures: new FaceCaptureService({ verifications, results, provider, vault, publicBaseUrl, clock, log }),
       vault,
       personalData: new PersonalDataService(db, vault, bus, clock, log),
       accessLog,

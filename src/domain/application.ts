@@ -36,9 +36,9 @@ export interface ReturnUrlPolicy {
   returnUrlOrigins: readonly string[];
 }
 
-/** LIVE needs a real MetaInfo; the sandbox stands one in when a client sent none. */
+/** LIVE H5 starts need a real MetaInfo; the sandbox stands one in, and the WeChat path sends none. */
 export interface ApplicationPolicy extends ReturnUrlPolicy {
-  mode: 'LIVE' | 'SANDBOX';
+  requireMetaInfo: boolean;
 }
 
 const NAME = /^[\p{Script=Han}\p{L}\p{M}·•. ]{1,40}$/u;
@@ -55,7 +55,7 @@ export function parseApplication(input: StartInput, policy: ApplicationPolicy, t
     throw new DomainError(ErrorCode.CONSENT_REQUIRED);
   }
   const returnUrl = checkReturnUrl(input.returnUrl, policy);
-  const metaInfo = checkMetaInfo(input.metaInfo, policy.mode);
+  const metaInfo = checkMetaInfo(input.metaInfo, policy.requireMetaInfo);
   const idempotencyKey = input.idempotencyKey ?? null;
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, 'idempotencyKey 须为 8–64 位字母、数字、- 或 _');
@@ -68,9 +68,9 @@ export function parseApplication(input: StartInput, policy: ApplicationPolicy, t
  * and without a real one no CertifyUrl comes back. A LIVE start without it is refused here, before
  * Aliyun is called (and billed); the client can act on the message.
  */
-function checkMetaInfo(raw: string | null | undefined, mode: ApplicationPolicy['mode']): string | undefined {
+function checkMetaInfo(raw: string | null | undefined, required: boolean): string | undefined {
   if (!raw) {
-    if (mode === 'LIVE') throw new DomainError(ErrorCode.BAD_USER_INPUT, '缺少 metaInfo:请在页面加载阿里云实人认证脚本,调用 getMetaInfo() 并随请求提交');
+    if (required) throw new DomainError(ErrorCode.BAD_USER_INPUT, '缺少 metaInfo:请在页面加载阿里云实人认证脚本,调用 getMetaInfo() 并随请求提交');
     return undefined;
   }
   if (raw.length > 8192 || !isJsonObject(raw)) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'metaInfo 无效:请原样提交 getMetaInfo() 的返回值');

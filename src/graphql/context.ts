@@ -5,6 +5,7 @@ import type { VerificationRow } from '../repositories/verification.repository.js
 import type { AccessLog } from '../services/access-log.js';
 import type { AuthStatusService } from '../services/auth-status.service.js';
 import type { DenylistService } from '../services/denylist.service.js';
+import type { FaceCaptureService } from '../services/face-capture.service.js';
 import type { PersonalDataService } from '../services/personal-data.service.js';
 import type { ReviewService } from '../services/review.service.js';
 import type { StatsService } from '../services/stats.service.js';
@@ -20,6 +21,7 @@ export interface Services {
   results: VerificationResultService;
   authStatus: AuthStatusService;
   watch: VerificationWatch;
+  faceCaptures: FaceCaptureService;
   vault: PersonalDataVault;
   personalData: PersonalDataService;
   accessLog: AccessLog;

@@ -1,5 +1,6 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { FaceCaptureResolver } from './face-capture.resolver.js';
 import { AdminAttemptResolver, OperatorResolver } from './operator.resolver.js';
 import { PersonalDataResolver } from './personal-data.resolver.js';
 import { ReviewResolver } from './review.resolver.js';
@@ -8,7 +9,7 @@ import { ReferenceResolver, UserAuthStatusResolver, VerificationResolver } from 
 /** Built once at start-up; `schema.graphql` is this, printed. */
 export async function buildRealnameSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [VerificationResolver, UserAuthStatusResolver, ReferenceResolver, PersonalDataResolver, ReviewResolver, OperatorResolver, AdminAttemptResolver],
+    resolvers: [VerificationResolver, UserAuthStatusResolver, ReferenceResolver, PersonalDataResolver, ReviewResolver, OperatorResolver, AdminAttemptResolver, FaceCaptureResolver],
     validate: false,
     // type-graphql insists on a PubSub once any subscription exists, though ours bring their own
     // `subscribe` (the event bus, with the state read first). Topic-based use would be a bug.

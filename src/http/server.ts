@@ -16,6 +16,7 @@ import { NoSubscriptionOverHttpRule, parseOptions, validationRules } from '../gr
 import type { Logger } from '../logger.js';
 import type { Authenticator } from './auth.js';
 import { callbackRoute } from './callback.route.js';
+import { faceCaptureRoute } from './face-capture.route.js';
 import { healthRoutes, type Readiness } from './health.js';
 import type { Metrics } from './metrics.js';
 import { graphqlMetricsPlugin } from './request-metrics.js';
@@ -112,6 +113,8 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   await apollo.start();
 
   const corsPolicy = cors({ origin: [...options.corsOrigins], credentials: false, maxAge: 600 });
+  // The WeChat path's photo (up to 1 MB) has its own route and limit, ahead of the 64 KiB one below.
+  app.use('/face-captures', corsPolicy, faceCaptureRoute(deps.services.faceCaptures, deps.authenticate, log));
   const limit = options.bodyLimitBytes;
   // body-parser answers 413 only after reading the whole body off the socket: refuse a declared
   // oversize at once, and close the connection rather than drain it.

@@ -24,6 +24,8 @@ export interface Attempt {
 
 export type AttemptOutcome =
   | { status: 'PENDING'; certifyId: string; certifyUrl: string; callbackTokenHash: string }
+  /** The WeChat path: no certify page; the client's own photo settles it. */
+  | { status: 'PENDING'; awaitingCapture: true }
   | { status: 'FAILED'; failureCode: FailureCode };
 
 export interface AttemptRecordDeps {
@@ -84,7 +86,7 @@ async function writeAttempt(
   const open = await verificationRepository.openForUser(tx, userId);
   const superseded = open && (await moveVerification(tx, open.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${userId}` }, now));
   const failureCode = outcome.status === 'FAILED' ? outcome.failureCode : null;
-  const session = outcome.status === 'PENDING' ? outcome : undefined;
+  const session = outcome.status === 'PENDING' && 'certifyId' in outcome ? outcome : undefined;
   const row = await verificationRepository.insert(tx, {
     id,
     userId,
@@ -111,7 +113,7 @@ async function writeAttempt(
     action: outcome.status === 'PENDING' ? 'verification.started' : 'verification.failed',
     subjectUserId: userId,
     verificationId: id,
-    detail: { consentVersion: CONSENT_TERMS.version, failureCode, mode: settings.mode },
+    detail: { consentVersion: CONSENT_TERMS.version, failureCode, mode: settings.mode, ...('awaitingCapture' in outcome && { channel: 'face-capture' }) },
   });
   return { row, superseded: superseded || undefined };
 }

@@ -93,6 +93,11 @@ export class VerificationResultService {
     return this.settle(row, outcome, actor);
   }
 
+  /** The WeChat path: ContrastFaceVerify answered at once; settled as a DescribeFaceVerify result is. */
+  settleCapture(row: VerificationRow, outcome: Extract<FaceVerifyOutcome, { state: 'DONE' }>): Promise<VerificationRow> {
+    return this.settle(row, outcome, auditActor.callback);
+  }
+
   private async settle(row: VerificationRow, outcome: Extract<FaceVerifyOutcome, { state: 'DONE' }>, actor: string) {
     if (!outcome.passed) {
       return this.applyOrReread(row, { to: 'FAILED', failureCode: outcome.failureCode, providerSubCode: outcome.subCode, actor });
@@ -173,7 +178,8 @@ export class VerificationResultService {
         this.log.warn({ verificationId: row.id, providerCode: error.providerCode }, 'reconcile: provider unavailable');
       }
       if (isTerminal(result.status)) settled++;
-      else if (row.expiresAt <= now || !row.certifyId) {
+      // A WeChat capture has no certifyId to ask about: it waits for its photo until it expires.
+      else if (row.expiresAt <= now) {
         if (await this.apply(row, { to: 'EXPIRED', failureCode: 'ABANDONED', actor: 'reconciler' })) expired++;
       }
     }

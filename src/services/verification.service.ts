@@ -46,6 +46,8 @@ export interface MaskedApplicant {
   maskedIdCardNumber: string | null;
 }
 
+export type StartChannel = 'H5' | 'CAPTURE';
+
 /** Starting and cancelling verifications; results arrive through VerificationResultService. */
 export class VerificationService {
   private readonly db;
@@ -89,12 +91,17 @@ export class VerificationService {
     );
   }
 
-  async start(actor: Actor, input: StartInput, meta: RequestMeta): Promise<VerificationRow> {
+  /**
+   * `H5`: Aliyun's certify page (InitFaceVerify). `CAPTURE`: the WeChat path — the same checks and
+   * record, no certify page; the client's own photo follows (see FaceCaptureService).
+   */
+  async start(actor: Actor, input: StartInput, meta: RequestMeta, channel: StartChannel = 'H5'): Promise<VerificationRow> {
     if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '服务账号不能发起实名认证');
     const userId = actor.userId;
-    const application = parseApplication(input, this.settings, this.clock());
+    const requireMetaInfo = channel === 'H5' && this.settings.mode === 'LIVE';
+    const application = parseApplication(input, { ...this.settings, requireMetaInfo }, this.clock());
     const { idempotencyKey } = application;
-    if (!idempotencyKey) return this.begin(userId, application, meta);
+    if (!idempotencyKey) return this.begin(userId, application, meta, channel);
     const earlier = await verificationRepository.byIdempotencyKey(this.db, userId, idempotencyKey);
     if (earlier) return earlier;
     // A double submit on this replica shares one attempt: one budget point and one provider session,
@@ -102,12 +109,12 @@ export class VerificationService {
     const claim = `${userId}\n${idempotencyKey}`;
     const running = this.inFlight.get(claim);
     if (running) return running;
-    const attempt = this.begin(userId, application, meta).finally(() => this.inFlight.delete(claim));
+    const attempt = this.begin(userId, application, meta, channel).finally(() => this.inFlight.delete(claim));
     this.inFlight.set(claim, attempt);
     return attempt;
   }
 
-  private async begin(userId: string, application: Application, meta: RequestMeta): Promise<VerificationRow> {
+  private async begin(userId: string, application: Application, meta: RequestMeta, channel: StartChannel): Promise<VerificationRow> {
     const { realName, idNumber, returnUrl } = application;
     const idNumberIndex = this.blindIndex.of(idNumber);
 
@@ -115,7 +122,8 @@ export class VerificationService {
     if (identity && identity.expiresAt > this.clock()) throw new DomainError(ErrorCode.ALREADY_VERIFIED);
 
     const open = await verificationRepository.openForUser(this.db, userId);
-    if (open && open.expiresAt > this.clock() && (await this.sameApplicant(open, idNumberIndex, realName))) return open;
+    const sameChannel = open && (open.certifyUrl === null) === (channel === 'CAPTURE');
+    if (open && sameChannel && open.expiresAt > this.clock() && (await this.sameApplicant(open, idNumberIndex, realName))) return open;
 
     await this.guard.check(userId, idNumberIndex, meta);
     // After the budgets: this answer tells whether a number is bound to someone, so probing it costs too.
@@ -131,6 +139,7 @@ export class VerificationService {
       return this.record(attempt, { status: 'FAILED', failureCode: match.value === 'MISMATCH' ? 'NAME_ID_MISMATCH' : 'NO_SUCH_IDENTITY' });
     }
     if (!match.ok) return this.record(attempt, { status: 'FAILED', failureCode: match.failureCode });
+    if (channel === 'CAPTURE') return this.record(attempt, { status: 'PENDING', awaitingCapture: true });
 
     const callbackToken = newCallbackToken();
     const session = await this.callProvider(() =>

@@ -4,7 +4,7 @@ import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { validIdNumber } from '../support/id-numbers.js';
 
-const returnUrls = { publicBaseUrl: 'https://realname.example', returnUrlOrigins: ['https://app.example'], mode: 'SANDBOX' as const };
+const returnUrls = { publicBaseUrl: 'https://realname.example', returnUrlOrigins: ['https://app.example'], requireMetaInfo: false };
 const today = new Date('2026-11-01T00:00:00Z');
 const input = (extra: Record<string, unknown> = {}) => ({ realName: ' 张  三 ', idCardNumber: validIdNumber(), consentVersion: CONSENT_TERMS.version, ...extra });
 const refusal = (extra: Record<string, unknown>) => {
@@ -38,8 +38,8 @@ describe(parseApplication.name, () => {
     expect(parseApplication(input({ realName: '阿依古丽·买买提' }), returnUrls, today).realName).toBe('阿依古丽·买买提');
   });
 
-  it('requires metaInfo from getMetaInfo() in LIVE only, and refuses one that is not its JSON', () => {
-    const live = { ...returnUrls, mode: 'LIVE' as const };
+  it('requires metaInfo from getMetaInfo() when told to (LIVE H5 starts), and refuses one that is not its JSON', () => {
+    const live = { ...returnUrls, requireMetaInfo: true };
     expect(() => parseApplication(input(), live, today)).toThrow(/getMetaInfo/);
     expect(parseApplication(input({ metaInfo: '{"deviceType":"h5"}' }), live, today).metaInfo).toBe('{"deviceType":"h5"}');
     expect(parseApplication(input(), returnUrls, today).metaInfo).toBeUndefined();

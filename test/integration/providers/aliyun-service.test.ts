@@ -1,5 +1,6 @@
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_MAGIC_IMAGES } from '../../../src/providers/sandbox/magic-images.js';
 import { SANDBOX_MAGIC_NUMBERS } from '../../../src/providers/sandbox/magic-numbers.js';
 import { META_INFO_SCRIPT_PATH } from '../../../src/providers/sandbox/meta-info.js';
 import { startSandbox, type Sandbox } from '../../../src/providers/sandbox/sandbox.server.js';
@@ -102,5 +103,16 @@ describe('the service against Aliyun as documented (LIVE client, emulator as clo
   ])('ends a start refused with %s as FAILED with our failure code', async (_, idCardNumber, code) => {
     const { verification } = await start(live, `live-final-${code}-${idCardNumber}`, { metaInfo: await metaInfoFromScript(sandbox), idCardNumber });
     expect(verification).toMatchObject({ status: 'FAILED', failureReason: { code } });
+  });
+
+  it('runs the WeChat path in LIVE without metaInfo: ContrastFaceVerify takes none', async () => {
+    const token = await tokenFor('live-wechat');
+    const res = await gql(live, `mutation($input: StartVerificationInput!) { startFaceCapture(input: $input) { id status faceCaptureUrl } }`, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const { id, status } = res.data!.startFaceCapture as { id: string; status: string };
+    expect(status).toBe('PENDING');
+    const before = calls(sandbox, 'ContrastFaceVerify');
+    const upload = await fetch(`${live.url}/face-captures/${id}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'image/jpeg' }, body: SANDBOX_MAGIC_IMAGES.PASS });
+    expect(await upload.json()).toMatchObject({ verification: { id, status: 'VERIFIED' } });
+    expect(calls(sandbox, 'ContrastFaceVerify')).toBe(before + 1);
   });
 });
