@@ -41,8 +41,9 @@ export const FAILURE_REASONS = {
 } as const;
 export type FailureCode = keyof typeof FAILURE_REASONS;
 
-export function failureReason(code: string | null | undefined): { code: string; message: string } | null {
+/** A code this version does not know (written by a newer replica) reads as UNKNOWN: the API's enum has no other. */
+export function failureReason(code: string | null | undefined): { code: FailureCode; message: string } | null {
   if (!code) return null;
-  const message = (FAILURE_REASONS as Record<string, string>)[code] ?? FAILURE_REASONS.UNKNOWN;
-  return { code, message };
+  const known = Object.hasOwn(FAILURE_REASONS, code) ? (code as FailureCode) : 'UNKNOWN';
+  return { code: known, message: FAILURE_REASONS[known] };
 }

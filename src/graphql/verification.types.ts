@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { AUTH_STATUSES, VERIFICATION_STATUSES } from '../domain/verification-status.js';
+import { SUPPORTED_DOCUMENTS } from '../domain/consent-terms.js';
+import { AUTH_STATUSES, FAILURE_REASONS, VERIFICATION_STATUSES, type FailureCode } from '../domain/verification-status.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
@@ -9,10 +10,14 @@ export const AuthStatus = enumOf(AUTH_STATUSES);
 registerEnumType(AuthStatus, { name: 'AuthStatus', description: "Where a user's real-name status stands" });
 export const VerificationMode = enumOf(['LIVE', 'SANDBOX', 'MANUAL'] as const);
 registerEnumType(VerificationMode, { name: 'VerificationMode', description: 'LIVE: Aliyun; SANDBOX: the built-in emulator; MANUAL: decided by an operator in a manual review' });
+export const FailureCodeEnum = enumOf(Object.keys(FAILURE_REASONS) as FailureCode[]);
+registerEnumType(FailureCodeEnum, { name: 'FailureCode', description: 'Why a verification did not end VERIFIED' });
+export const DocumentType = enumOf(SUPPORTED_DOCUMENTS.map((d) => d.type));
+registerEnumType(DocumentType, { name: 'DocumentType', description: 'An identity document the service can verify' });
 
 @ObjectType({ description: 'Why a verification did not pass; the message is for the user' })
 export class FailureReason {
-  @Field(() => String) code!: string;
+  @Field(() => FailureCodeEnum) code!: string;
   @Field(() => String) message!: string;
 }
 
@@ -51,7 +56,7 @@ export class UserAuthStatus {
 @ObjectType({ description: 'The answer to "may this user send a letter?"' })
 export class IdentityCheck {
   @Field(() => Boolean) passed!: boolean;
-  @Field(() => String, { nullable: true, description: 'The AuthStatus when not passed' }) reason!: string | null;
+  @Field(() => AuthStatus, { nullable: true, description: 'The status when not passed' }) reason!: string | null;
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
 }
 
@@ -64,7 +69,7 @@ export class ConsentTerms {
 
 @ObjectType()
 export class SupportedDocument {
-  @Field(() => String) type!: string;
+  @Field(() => DocumentType) type!: string;
   @Field(() => String) name!: string;
   @Field(() => String) description!: string;
 }

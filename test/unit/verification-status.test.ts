@@ -20,7 +20,7 @@ describe('verification status machine', () => {
   });
 
   it('falls back to a generic reason for an unknown code', () => {
-    expect(failureReason('SOMETHING_NEW')).toEqual({ code: 'SOMETHING_NEW', message: '认证未通过' });
+    expect(failureReason('SOMETHING_NEW')).toEqual({ code: 'UNKNOWN', message: '认证未通过' });
     expect(failureReason(null)).toBeNull();
   });
 });
