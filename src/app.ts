@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +38,7 @@ import { VerificationResultService } from './services/verification-result.servic
 import { VerificationWatch } from './services/verification-watch.js';
 import { VerificationService } from './services/verification.service.js';
 import { verificationRepository } from './repositories/verification.repository.js';
+import { runInScope } from './telemetry/context.js';
 import { instrumentBus, instrumentProvider } from './telemetry/instrument.js';
 
 export interface AppOverrides {
@@ -85,7 +87,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const publicBaseUrl = config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? `http://localhost:${port}`;
 
     const { provider: cloudauth, sandbox } = await connectProvider(config, publicBaseUrl, log);
-    const provider = instrumentProvider(cloudauth, metrics);
+    const provider = instrumentProvider(cloudauth, metrics, log);
     if (sandbox) closers.push(() => sandbox.close());
 
     const keyring = parseMasterKeys(config.REALNAME_MASTER_KEY ?? secrets!.masterKey);
@@ -234,7 +236,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const retention = every(PURGE_INTERVAL_MS, async () => {
       await services.retention.purge();
     }, log);
-    const reconciler = every(config.RECONCILE_INTERVAL_SECONDS * 1000, async () => {
+    // Each run's lines share one id, as a request's do.
+    const reconciler = every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => runInScope(`reconcile-${randomUUID()}`, async () => {
       const outcome = await results.reconcile().catch((error: unknown) => {
         metrics.reconcilerRuns.inc({ result: 'error' });
         throw error;
@@ -243,7 +246,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       metrics.reconciled.inc({ outcome: 'checked' }, outcome.checked);
       metrics.reconciled.inc({ outcome: 'settled' }, outcome.settled);
       metrics.reconciled.inc({ outcome: 'expired' }, outcome.expired);
-    }, log);
+    }), log);
 
     log.info({ port, database: database.kind, pubsub: bus.kind, provider: provider.mode }, 'realname listening');
 

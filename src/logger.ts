@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { currentScope } from './telemetry/context.js';
 
 export type { Logger };
 
@@ -44,6 +45,13 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: { paths: redact, censor: '[REDACTED]' },
       base: { service: 'realname' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Every line written while a request (or a reconciler run) is handled names it, and the
+      // verification once known: one grep follows a verification through provider, callback and events.
+      mixin: () => {
+        const scope = currentScope();
+        if (!scope) return {};
+        return scope.verificationId ? { requestId: scope.requestId, verificationId: scope.verificationId } : { requestId: scope.requestId };
+      },
     },
     destination,
   );

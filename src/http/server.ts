@@ -17,6 +17,7 @@ import type { Logger } from '../logger.js';
 import type { Authenticator } from './auth.js';
 import { callbackRoute } from './callback.route.js';
 import { faceCaptureRoute } from './face-capture.route.js';
+import { currentScope, REQUEST_ID, runInScope } from '../telemetry/context.js';
 import { healthRoutes, type Readiness } from './health.js';
 import type { Metrics } from './metrics.js';
 import { graphqlMetricsPlugin } from './request-metrics.js';
@@ -76,7 +77,7 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     }
   };
   const contextFor = async (authorization: string | undefined, meta: { clientIp?: string; userAgent?: string }) =>
-    createContext(deps.services, randomUUID(), await authenticate(authorization), meta);
+    createContext(deps.services, currentScope()?.requestId ?? randomUUID(), await authenticate(authorization), meta);
 
   // The upgrade request never passes through express: lend it express's request prototype so that
   // `req.ip` applies the same `trust proxy` rule to X-Forwarded-For.
@@ -124,6 +125,15 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     next(Object.assign(new Error('request entity too large'), { status: 413 }));
   });
 
+  app.use((req: Request, res: Response, next: () => void) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.set('x-request-id', requestId);
+    runInScope(requestId, () => {
+      if (!QUIET_PATHS.has(req.path)) accessLog(log, req, res);
+      next();
+    });
+  });
   // While shutting down, no connection is kept for another request: a balancer's next request
   // opens a new one, which the closed listener refuses, so it goes to another replica untouched.
   app.use((_req: Request, res: Response, next: () => void) => {
@@ -223,6 +233,20 @@ async function serveMetrics(app: express.Express, options: HttpOptions, metrics:
     next();
   }, answer);
   return { close: async () => {} };
+}
+
+/** Probes and scrapes every few seconds would drown the access log. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** One line per request, when it ends; the path only, since query strings can hold tokens. */
+function accessLog(log: Logger, req: Request, res: Response) {
+  const started = process.hrtime.bigint();
+  const scope = currentScope();
+  const path = req.path; // read now: routers mounted on a prefix rewrite it
+  res.once('close', () => {
+    const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
+    log.info({ requestId: scope?.requestId, verificationId: scope?.verificationId, method: req.method, path, status: res.statusCode, ms }, 'request');
+  });
 }
 
 function callbackOutcome(status: number) {

@@ -1,4 +1,6 @@
 import type { Metrics } from '../http/metrics.js';
+import type { Logger } from '../logger.js';
+import { tagVerification } from './context.js';
 import { ProviderError, type FaceVerifyProvider } from '../providers/provider.js';
 import type { EventBus, TopicPayloads } from '../pubsub/event-bus.js';
 
@@ -14,7 +16,11 @@ export function instrumentBus(bus: EventBus, metrics: Metrics): EventBus {
     ...bus,
     kind: bus.kind,
     publish: async (topic, key, payload) => {
-      if (topic === 'verificationResult') countVerification(metrics, payload as TopicPayloads['verificationResult']);
+      if (topic === 'verificationResult') {
+        const event = payload as TopicPayloads['verificationResult'];
+        tagVerification(event.verificationId);
+        countVerification(metrics, event);
+      }
       return bus.publish(topic, key, payload);
     },
   };
@@ -38,24 +44,32 @@ const ACTIONS = {
 } as const;
 
 /** Calls, outcomes and latency of every cloudauth action, retries and failover included. */
-export function instrumentProvider(provider: FaceVerifyProvider, metrics: Metrics): FaceVerifyProvider {
+export function instrumentProvider(provider: FaceVerifyProvider, metrics: Metrics, log: Logger): FaceVerifyProvider {
   const call = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
     const stop = metrics.providerDuration.startTimer({ action });
     let outcome = 'ok';
+    let providerCode: string | undefined;
     try {
       return await run();
     } catch (error) {
       outcome = error instanceof ProviderError ? error.kind : 'error';
+      if (error instanceof ProviderError) providerCode = error.providerCode;
       throw error;
     } finally {
-      stop({ outcome });
+      const seconds = stop({ outcome });
       metrics.providerCalls.inc({ action, outcome });
+      log.info({ action, outcome, providerCode, ms: Math.round(seconds * 1000) }, 'provider call');
     }
   };
   return {
     mode: provider.mode,
     checkIdentity: (name, idCardNumber) => call(ACTIONS.checkIdentity, () => provider.checkIdentity(name, idCardNumber)),
-    initFaceVerify: (input) => call(ACTIONS.initFaceVerify, () => provider.initFaceVerify(input)),
+    initFaceVerify: (input) => {
+      // OuterOrderNo is the verification's id without its dashes.
+      const id = /^[0-9a-f]{32}$/.exec(input.outerOrderNo)?.[0];
+      if (id) tagVerification(`${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`);
+      return call(ACTIONS.initFaceVerify, () => provider.initFaceVerify(input));
+    },
     describeFaceVerify: (certifyId) => call(ACTIONS.describeFaceVerify, () => provider.describeFaceVerify(certifyId)),
     contrastFaceVerify: (input) => call(ACTIONS.contrastFaceVerify, () => provider.contrastFaceVerify(input)),
   };
