@@ -20,9 +20,6 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** After SIGTERM: answer /readyz 503 this long, still serving, so balancers stop sending first. */
     SHUTDOWN_DELAY_SECONDS: int(0),
-    /** OpenTelemetry traces go there over OTLP/HTTP; off when unset. */
-    OTEL_EXPORTER_OTLP_ENDPOINT: optional,
-    OTEL_SERVICE_NAME: z.string().default('realname'),
 
     DATA_DIR: z.string().default('./data'),
     DATABASE_URL: optional.pipe(z.url().optional()),
