@@ -25,6 +25,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         demo: here('demo/index.html'),
+        admin: here('admin/index.html'),
         graphiql: here('graphiql/index.html'),
       },
       output: {

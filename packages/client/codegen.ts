@@ -5,7 +5,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 // build. `npm run codegen` regenerates them alone.
 const config: CodegenConfig = {
   schema: '../../schema.graphql',
-  documents: ['src/operations.ts'],
+  documents: ['src/operations.ts', 'src/operator-operations.ts'],
   ignoreNoDocuments: false,
   generates: {
     'src/gql/': {

@@ -23,7 +23,7 @@ import type { Metrics } from './metrics.js';
 import { graphqlMetricsPlugin } from './request-metrics.js';
 import { attachGraphQLWebSocket } from './websocket.js';
 import { clientMeta } from './client-meta.js';
-import { embeddedPages, type DevSignIn } from './pages.js';
+import { embeddedPages, operatorConsolePages, type DevSignIn } from './pages.js';
 
 export interface HttpOptions {
   production: boolean;
@@ -145,7 +145,7 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   app.get('/return', (_req, res) => {
     res.type('html').send(RETURN_PAGE);
   });
-  if (!options.production) app.use(embeddedPages(deps.devSignIn));
+  app.use(options.production ? operatorConsolePages() : embeddedPages(deps.devSignIn));
   app.use('/callbacks/aliyun', (_req: Request, res: Response, next: () => void) => {
     res.on('finish', () => deps.metrics.callbacks.inc({ outcome: callbackOutcome(res.statusCode) }));
     next();

@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { startVerification } from '../support/verified-user.js';
+import { buildPagesOnce } from '../support/web-pages.js';
 
 /** Screenshots of every screen, kept for people to look at (gitignored). */
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/demo/', import.meta.url));
-const WEB = fileURLToPath(new URL('../../web/', import.meta.url));
 const PHONE = { width: 390, height: 844 };
 
 const launchChromium = () =>
@@ -19,11 +17,6 @@ const launchChromium = () =>
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 
-/** The pages as `npm run build` makes them, served by the service itself. */
-async function buildPages() {
-  const vite = fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url));
-  await promisify(execFile)(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB });
-}
 
 /** GraphQL operations a page sent over HTTP, by name, in order. */
 function recordOperations(page: Page) {
@@ -49,7 +42,7 @@ let context: BrowserContext;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  [browser, app] = await Promise.all([launchChromium(), startTestApp({ env: { LOCKOUT_FAILURES: '2' } }), buildPages()]);
+  [browser, app] = await Promise.all([launchChromium(), startTestApp({ env: { LOCKOUT_FAILURES: '2' } }), buildPagesOnce()]);
 }, 240_000);
 afterEach(async () => {
   await context?.close();

@@ -7,3 +7,5 @@ export type { AuthStatus, AuthStatusQuery, ConsentTermsQuery, StartVerificationI
 export { wechatFetch, wechatWebSocket, type WechatLike } from './miniprogram/wechat.js';
 export { alipayFetch, alipayWebSocket, type AlipayLike } from './miniprogram/alipay.js';
 export type { MiniProgramWebSocket, MiniProgramWebSocketConstructor } from './miniprogram/miniprogram-socket.js';
+export { createOperatorClient, type OperatorClient, type OperatorClientOptions } from './operator-client.js';
+export type { AdminUserQuery, ReviewCasesQuery, ReviewDecision, ReviewStatus, StatsInterval, VerificationStatsQuery } from './gql/graphql.js';
