@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRealnameClient, RealnameError, wechatFetch, wechatWebSocket, type ConnectionState, type FetchLike, type RealnameClientOptions } from '../../packages/client/src/index.js';
+import { SANDBOX_MAGIC_IMAGES } from '../../src/providers/sandbox/magic-images.js';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { networkWx } from '../support/miniprogram-fakes.js';
@@ -11,7 +12,8 @@ const FAST = { reconnectBackoff: { initialMs: 20, maxMs: 100 }, pollBackoff: { i
 function recordingFetch() {
   const operations: string[] = [];
   const fetchImpl: FetchLike = (url, init) => {
-    operations.push(/^\s*(?:query|mutation)\s+(\w+)/.exec(JSON.parse(init.body).query)?.[1] ?? '?');
+    const query = typeof init.body === 'string' ? (JSON.parse(init.body) as { query: string }).query : 'upload';
+    operations.push(/^\s*(?:query|mutation)\s+(\w+)/.exec(query)?.[1] ?? query);
     return fetch(url, init);
   };
   return { operations, fetchImpl };
@@ -146,6 +148,18 @@ describe('the typed client (@weiaibang/realname-client) against a running servic
     await until(() => client.connection === 'online');
     await app.sandbox!.complete(session.verification.certifyId!, 'pass');
     expect((await session.result).status).toBe('VERIFIED');
+    await client.close();
+  });
+
+  it('takes the WeChat path: startFaceCapture, the photo through wx.request, the result pushed', async () => {
+    const wx = networkWx();
+    const token = await tokenFor('client-face');
+    const client = createRealnameClient({ url: `${app.url}/graphql`, token, webSocketImpl: wechatWebSocket(wx), fetch: wechatFetch(wx) });
+    const session = await client.startFaceCapture(await input(client));
+    expect(session.verification.faceCaptureUrl).toMatch(/\/face-captures\//);
+
+    await client.submitFaceCapture(session.verification, new Uint8Array(SANDBOX_MAGIC_IMAGES.FACE_MISMATCH).buffer);
+    expect(await session.result).toMatchObject({ status: 'FAILED', failureReason: { code: 'FACE_MISMATCH' } });
     await client.close();
   });
 });

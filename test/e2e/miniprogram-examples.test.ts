@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alipayRealnameClient, verify as alipayVerify, type AlipayCertify, type VerifyView } from '../../examples/alipay-miniprogram/verify-flow.js';
 import { verify as wechatVerify, wechatRealnameClient } from '../../examples/wechat-miniprogram/miniprogram/verify-flow.js';
+import { SANDBOX_MAGIC_IMAGES } from '../../src/providers/sandbox/magic-images.js';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { networkMy, networkWx } from '../support/miniprogram-fakes.js';
+
+const toArrayBuffer = (bytes: Buffer) => new Uint8Array(bytes).buffer;
 
 describe('the example mini-programs’ verification flow against the service', () => {
   let app: TestApp;
@@ -14,13 +17,11 @@ describe('the example mini-programs’ verification flow against the service', (
     await app?.stop();
   });
 
-  it('WeChat: start, liveness, the result over wx.connectSocket, then the letter gate opens', async () => {
+  it('WeChat: start, a photo from the camera, the result over wx.connectSocket, then the letter gate opens', async () => {
     const token = await tokenFor('example-wechat');
     const client = wechatRealnameClient(networkWx(), `${app.url}/graphql`, async () => token);
     const views: VerifyView[] = [];
-    const final = await wechatVerify(client, { realName: '张三', idCardNumber: validIdNumber() }, async (v) => {
-      await app.sandbox!.complete(v.certifyId!, 'pass');
-    }, (view) => views.push(view));
+    const final = await wechatVerify(client, { realName: '张三', idCardNumber: validIdNumber() }, async () => toArrayBuffer(SANDBOX_MAGIC_IMAGES.PASS), (view) => views.push(view));
 
     expect(final).toEqual({ status: 'VERIFIED', message: '认证成功', canSendLetter: true });
     expect(views[0]!.status).toBe('STARTING');

@@ -157,7 +157,7 @@ export function networkWx() {
         onClose: (listener) => socket.on('close', (code, reason) => listener({ code, reason: reason.toString() })),
       };
     },
-    request(option: { url: string; header: Record<string, string>; data: string; success: (r: { statusCode: number; data: string }) => void; fail: (e: { errMsg: string }) => void }) {
+    request(option: { url: string; header: Record<string, string>; data: string | ArrayBuffer; success: (r: { statusCode: number; data: string }) => void; fail: (e: { errMsg: string }) => void }) {
       fetch(option.url, { method: 'POST', headers: option.header, body: option.data }).then(
         async (res) => option.success({ statusCode: res.status, data: await res.text() }),
         (error: Error) => option.fail({ errMsg: `request:fail ${error.message}` }),
@@ -193,7 +193,7 @@ export function networkMy() {
         onClose: (listener: AlipayListener<'onClose'>) => void socket.on('close', (code, reason) => listener({ data: id, code, reason: reason.toString() } as AlipayResult<'onClose'>)),
       };
     },
-    request(option: { url: string; headers: Record<string, string>; data: string; success: (r: { status: number; data: unknown }) => void; fail: (e: { error?: number; errorMessage?: string; status?: number; data?: unknown }) => void }) {
+    request(option: { url: string; headers: Record<string, string>; data: string | ArrayBuffer; success: (r: { status: number; data: unknown }) => void; fail: (e: { error?: number; errorMessage?: string; status?: number; data?: unknown }) => void }) {
       fetch(option.url, { method: 'POST', headers: option.headers, body: option.data }).then(
         async (res) => {
           const data = await res.text();

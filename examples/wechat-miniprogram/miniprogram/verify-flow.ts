@@ -12,21 +12,22 @@ export function wechatRealnameClient(wx: WechatLike, url: string, token: () => P
 }
 
 /**
- * Start → liveness → the result pushed over the socket → the letter gate. `openCertify` takes the
- * user to liveness; the result comes from the service, never from that page.
+ * The WeChat path: Aliyun documents no WeChat liveness, so the mini-program takes the photo with its
+ * own camera and the service compares it (ContrastFaceVerify). Start → photo → the result pushed
+ * over the socket → the letter gate.
  */
 export async function verify(
   client: RealnameClient,
   input: { realName: string; idCardNumber: string },
-  openCertify: (verification: Verification) => Promise<void>,
+  takePhoto: () => Promise<ArrayBuffer>,
   show: (view: VerifyView) => void,
 ): Promise<VerifyView> {
   show({ status: 'STARTING', message: '正在提交…', canSendLetter: false });
   try {
     const terms = await client.consentTerms();
-    const session = await client.startVerification({ ...input, consentVersion: terms.version, biometricConsent: true });
-    session.on('status', (v) => show({ status: v.status, message: v.failureReason?.message ?? '请完成人脸认证', canSendLetter: false }));
-    await openCertify(session.verification);
+    const session = await client.startFaceCapture({ ...input, consentVersion: terms.version, biometricConsent: true });
+    session.on('status', (v) => show({ status: v.status, message: v.failureReason?.message ?? '请拍摄一张本人正脸照片', canSendLetter: false }));
+    await client.submitFaceCapture(session.verification, await takePhoto());
     const final = await session.result;
     const gate = await client.verifyIdentity();
     const view = { status: final.status, message: final.status === 'VERIFIED' ? '认证成功' : (final.failureReason?.message ?? '认证未完成'), canSendLetter: gate.passed };

@@ -6,13 +6,14 @@ import {
   AuthStatusQuery,
   CancelVerificationMutation,
   ConsentTermsQuery,
+  StartFaceCaptureMutation,
   StartVerificationMutation,
   VerificationQuery,
   VerificationResultSubscription,
   VerifyIdentityMutation,
 } from './operations.js';
 import { SessionState, type Verification, type VerificationSession } from './session.js';
-import { postOperation, type Document, type FetchLike, type TokenSource } from './transport.js';
+import { postFaceCapture, postOperation, type Document, type FetchLike, type TokenSource } from './transport.js';
 
 /**
  * `online`: results arrive over the socket. `reconnecting`: the socket dropped and is being
@@ -180,6 +181,21 @@ export function createRealnameClient(options: RealnameClientOptions) {
     verifyIdentity: async (userId?: string) => (await request(VerifyIdentityMutation, { userId })).verifyIdentity,
     /** Starts (or, with the same `idempotencyKey`, resumes) a verification and follows it live. */
     startVerification: async (input: StartVerificationInput) => watch((await request(StartVerificationMutation, { input })).startVerification),
+    /**
+     * The WeChat path: like `startVerification`, but liveness is the mini-program's own camera.
+     * Send the photo with `submitFaceCapture`; the result arrives on the session all the same.
+     *
+     * @example
+     * const session = await client.startFaceCapture(input);
+     * await client.submitFaceCapture(session.verification, photo); // ArrayBuffer from the camera
+     * const final = await session.result;
+     */
+    startFaceCapture: async (input: StartVerificationInput) => watch((await request(StartFaceCaptureMutation, { input })).startFaceCapture),
+    /** Uploads the photo (JPEG or PNG, at most 1 MB) to the verification's `faceCaptureUrl`. */
+    submitFaceCapture: async (verification: Pick<Verification, 'faceCaptureUrl'>, image: ArrayBuffer, contentType: 'image/jpeg' | 'image/png' = 'image/jpeg') => {
+      if (!verification.faceCaptureUrl) throw new RealnameError('BAD_USER_INPUT', '本次认证不接受照片,请重新开始');
+      return postFaceCapture(fetchImpl, verification.faceCaptureUrl, options.token, image, contentType);
+    },
     /** Follows a verification started earlier, e.g. `authStatus().latestVerification` after a reload. */
     watchVerification: (verification: Verification) => watch(verification),
     cancel: async (id: string) => (await request(CancelVerificationMutation, { id })).cancelVerification,

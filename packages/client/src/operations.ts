@@ -7,6 +7,7 @@ export const VerificationFields = graphql(`
     mode
     certifyUrl
     certifyId
+    faceCaptureUrl
     maskedName
     maskedIdCardNumber
     failureReason {
@@ -59,6 +60,14 @@ export const VerificationQuery = graphql(`
 export const StartVerificationMutation = graphql(`
   mutation StartVerification($input: StartVerificationInput!) {
     startVerification(input: $input) {
+      ...VerificationFields
+    }
+  }
+`);
+
+export const StartFaceCaptureMutation = graphql(`
+  mutation StartFaceCapture($input: StartVerificationInput!) {
+    startFaceCapture(input: $input) {
       ...VerificationFields
     }
   }

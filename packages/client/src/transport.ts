@@ -4,7 +4,7 @@ import { isGraphQLErrorList, RealnameError } from './errors.js';
 /** The part of `fetch` the client uses; mini-programs pass `wechatFetch(wx)` / `alipayFetch(my)`. */
 export type FetchLike = (
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string },
+  init: { method: 'POST'; headers: Record<string, string>; body: string | ArrayBuffer },
 ) => Promise<{ status: number; json(): Promise<unknown> }>;
 
 export type TokenSource = string | (() => string | Promise<string>);
@@ -36,4 +36,19 @@ export async function postOperation<TResult, TVariables>(
   if (isGraphQLErrorList(errors) && errors.length) throw RealnameError.fromGraphQL(errors);
   if (!data) throw new RealnameError('INTERNAL_SERVER_ERROR', '服务内部错误,请稍后再试');
   return data;
+}
+
+/** The WeChat path's photo: a raw JPEG or PNG body to the verification's `faceCaptureUrl`. */
+export async function postFaceCapture(fetchImpl: FetchLike, url: string, token: TokenSource, image: ArrayBuffer, contentType: 'image/jpeg' | 'image/png') {
+  let body: unknown;
+  try {
+    const response = await fetchImpl(url, { method: 'POST', headers: { 'content-type': contentType, accept: 'application/json', authorization: `Bearer ${await readToken(token)}` }, body: image });
+    body = await response.json();
+  } catch (error) {
+    throw RealnameError.network(error);
+  }
+  const { verification, errors } = (body ?? {}) as { verification?: { id: string; status: string; failureReason: { code: string; message: string } | null }; errors?: unknown };
+  if (isGraphQLErrorList(errors) && errors.length) throw RealnameError.fromGraphQL(errors);
+  if (!verification) throw new RealnameError('INTERNAL_SERVER_ERROR', '服务内部错误,请稍后再试');
+  return verification;
 }

@@ -8,7 +8,7 @@ export interface AlipayLike {
     url: string;
     method: 'POST';
     headers: Record<string, string>;
-    data: string;
+    data: string | ArrayBuffer;
     dataType: 'text';
     success: (result: { status: number; data: unknown }) => void;
     fail: (error: { error?: number; errorMessage?: string; status?: number; data?: unknown }) => void;

@@ -8,7 +8,7 @@ export interface WechatLike {
     url: string;
     method: 'POST';
     header: Record<string, string>;
-    data: string;
+    data: string | ArrayBuffer;
     dataType: '其他';
     responseType: 'text';
     success: (result: { statusCode: number; data: string | Record<string, unknown> | ArrayBuffer }) => void;

@@ -14,15 +14,12 @@ Page({
     this.setData({ idCardNumber: e.detail.value.toUpperCase() });
   },
   async onStart() {
-    await verify(
-      client,
-      { realName: this.data.realName, idCardNumber: this.data.idCardNumber },
-      // Aliyun documents no WeChat liveness: this opens the certify page in a web-view, which the
-      // sandbox serves; in production WeChat captures the face itself (the service's face path).
-      async (verification) => {
-        await wx.navigateTo({ url: `/pages/certify/certify?url=${encodeURIComponent(verification.certifyUrl ?? '')}` });
-      },
-      (view) => this.setData(view),
-    );
+    await verify(client, { realName: this.data.realName, idCardNumber: this.data.idCardNumber }, takePhoto, (view) => this.setData(view));
   },
 });
+
+/** The front camera, one photo, read as the JPEG bytes the service compares with the ID photo. */
+async function takePhoto(): Promise<ArrayBuffer> {
+  const { tempFiles } = await wx.chooseMedia({ count: 1, mediaType: ['image'], sourceType: ['camera'], camera: 'front', sizeType: ['compressed'] });
+  return wx.getFileSystemManager().readFileSync(tempFiles[0]!.tempFilePath) as ArrayBuffer;
+}
