@@ -20,6 +20,9 @@ export default defineConfig({
     // Builds dist/ once: tests that spawn the service run what `npm start` runs.
     globalSetup: ['test/support/dist.ts'],
     testTimeout: 30_000,
+    // How long expect.poll waits for a page or a server to come round: on a loaded 2-core CI machine
+    // a browser round trip can take seconds. A limit, not a speed assertion.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 60_000,
     pool: 'forks',
   },

@@ -30,7 +30,7 @@ describe('/healthz and /readyz', () => {
   it('is unready while a migration is not applied', async () => {
     const sql = postgres(database.url, { max: 1, onnotice: () => {} });
     try {
-      const [applied] = await sql`delete from drizzle.__drizzle_migrations returning hash, created_at`;
+      const [applied] = await sql`delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations) returning hash, created_at`;
       expect((await readyz(app)).body).toMatchObject({ status: 'unavailable', checks: { migrations: 'pending', database: 'ok' } });
       expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
       await sql`insert into drizzle.__drizzle_migrations (hash, created_at) values (${applied!.hash}, ${applied!.created_at})`;
