@@ -24,6 +24,7 @@ import { startSandbox, type Sandbox } from './providers/sandbox/sandbox.server.j
 import { createMemoryBus, createRedisBus, type EventBus } from './pubsub/event-bus.js';
 import type { GateFacts } from './repositories/gate.repository.js';
 import { AccessLog } from './services/access-log.js';
+import { auditChainHead, useAuditChainKey } from './services/audit-log.js';
 import { AuthStatusService } from './services/auth-status.service.js';
 import { DenylistService } from './services/denylist.service.js';
 import { GateCache } from './services/gate-cache.js';
@@ -47,6 +48,8 @@ export interface AppOverrides {
   /** Use this database instead of opening one (tests share a migrated database per file). */
   database?: DatabaseHandle;
 }
+
+const AUDIT_HEAD_INTERVAL_MS = 60_000;
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
@@ -90,6 +93,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const provider = instrumentProvider(cloudauth, metrics, log);
     if (sandbox) closers.push(() => sandbox.close());
 
+    useAuditChainKey(config.AUDIT_CHAIN_KEY ?? secrets!.auditChainKey);
     const keyring = parseMasterKeys(config.REALNAME_MASTER_KEY ?? secrets!.masterKey);
     const blindIndex = new BlindIndex(config.REALNAME_INDEX_KEY ?? secrets!.indexKey, clock);
     const db = database.db;
@@ -233,6 +237,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const auditSealer = every(1000, async () => {
       await services.accessLog.seal();
     }, log);
+    // The head leaves the database every minute (a log line an operator ships elsewhere, a gauge):
+    // `npm run audit:verify -- --head <seq>:<hash>` later proves nothing up to it was dropped or rebuilt.
+    const publishAuditHead = async () => {
+      const head = await auditChainHead(db);
+      if (!head) return;
+      log.info({ auditHead: head }, 'audit chain head');
+      metrics.auditChainHeadSeq.set(head.seq);
+    };
+    const auditHead = every(AUDIT_HEAD_INTERVAL_MS, publishAuditHead, log);
     const retention = every(PURGE_INTERVAL_MS, async () => {
       await services.retention.purge();
     }, log);
@@ -255,6 +268,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       port,
       url: `http://127.0.0.1:${port}`,
       metricsUrl: http.metricsUrl,
+      /** What runs every minute; tests call it rather than wait. */
+      publishAuditHead,
       config,
       db,
       bus,
@@ -274,7 +289,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
             log.info({ seconds: config.SHUTDOWN_DELAY_SECONDS }, 'unready; draining before stop');
             await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_SECONDS * 1000));
           }
-          await Promise.all([reconciler.stop(), retention.stop(), auditSealer.stop()]);
+          await Promise.all([reconciler.stop(), retention.stop(), auditSealer.stop(), auditHead.stop()]);
           await http.stop();
           // Reads answered while draining queued their audit events: chain them before the pool goes.
           await services.accessLog.seal().catch((error: Error) => log.error({ err: { type: error.name } }, 'audit seal at shutdown failed'));
@@ -288,9 +303,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
 }
 
 function embeddedSecrets(config: Config, log: Logger) {
-  if ((config.AUTH_JWT_SECRET || config.AUTH_JWKS_URL) && config.REALNAME_MASTER_KEY && config.REALNAME_INDEX_KEY) return undefined;
+  if ((config.AUTH_JWT_SECRET || config.AUTH_JWKS_URL) && config.REALNAME_MASTER_KEY && config.REALNAME_INDEX_KEY && config.AUDIT_CHAIN_KEY) return undefined;
   const { secrets, created } = loadOrCreateSecrets(config.DATA_DIR);
-  log.warn({ dataDir: config.DATA_DIR, created }, 'using keys from DATA_DIR/secrets.json: set AUTH_JWT_SECRET, REALNAME_MASTER_KEY and REALNAME_INDEX_KEY in production');
+  log.warn({ dataDir: config.DATA_DIR, created }, 'using keys from DATA_DIR/secrets.json: set AUTH_JWT_SECRET, REALNAME_MASTER_KEY, REALNAME_INDEX_KEY and AUDIT_CHAIN_KEY in production');
   return secrets;
 }
 

@@ -7,6 +7,7 @@ export interface Secrets {
   jwtSecret: string;
   masterKey: string;
   indexKey: string;
+  auditChainKey: string;
 }
 
 /**
@@ -15,12 +16,20 @@ export interface Secrets {
  */
 export function loadOrCreateSecrets(dataDir: string): { secrets: Secrets; created: boolean } {
   const file = join(dataDir, 'secrets.json');
-  if (existsSync(file)) return { secrets: JSON.parse(readFileSync(file, 'utf8')) as Secrets, created: false };
+  if (existsSync(file)) {
+    const secrets = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets> & Omit<Secrets, 'auditChainKey'>;
+    if (secrets.auditChainKey) return { secrets: secrets as Secrets, created: false };
+    // Written before the chain was keyed: add its key, keep the others.
+    const completed = { ...secrets, auditChainKey: randomBytes(32).toString('base64') };
+    writeFileSync(file, JSON.stringify(completed, null, 2), { mode: 0o600 });
+    return { secrets: completed, created: false };
+  }
   mkdirSync(dataDir, { recursive: true });
   const secrets: Secrets = {
     jwtSecret: randomBytes(32).toString('base64url'),
     masterKey: generateMasterKeySpec(1),
     indexKey: randomBytes(32).toString('base64'),
+    auditChainKey: randomBytes(32).toString('base64'),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
   return { secrets, created: true };

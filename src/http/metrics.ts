@@ -146,6 +146,9 @@ export function createMetrics() {
       },
     }),
 
+    /** The newest audit event's seq, set every minute with the `audit chain head` log line (alerts watch it). */
+    auditChainHeadSeq: new Gauge({ name: 'audit_chain_head_seq', help: 'Sequence number of the newest chained audit event', registers }),
+
     /** Wired once the app has what the scrape-time gauges read. */
     observe(from: MetricSources) {
       sources = from;

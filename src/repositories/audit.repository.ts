@@ -19,6 +19,11 @@ export const auditRepository = {
     return row?.hash;
   },
 
+  async head(db: Executor) {
+    const [row] = await db.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    return row;
+  },
+
   /** Rows get their seq in array order: the caller holds the chain lock, so nothing interleaves. */
   async insert(db: Executor, rows: NewAuditRow[]) {
     if (rows.length) await db.insert(auditEvents).values(rows);

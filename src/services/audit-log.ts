@@ -1,8 +1,23 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Database, Executor } from '../db/database.js';
 import { auditRepository, type AuditRow } from '../repositories/audit.repository.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * The chain's links are HMAC-SHA256 under AUDIT_CHAIN_KEY: whoever can write the table but does not
+ * hold the key cannot rewrite an event and recompute the links after it. The key is process-wide on
+ * purpose: every writer of one database must use the same key, and the appends happen inside many
+ * services' transactions, which should not each carry it. `createApp` (and the scripts) set it once.
+ */
+let chainKey: Buffer | undefined;
+export function useAuditChainKey(key: string): void {
+  chainKey = Buffer.from(key, 'utf8');
+}
+function currentKey(): Buffer {
+  if (!chainKey) throw new Error('the audit chain key is not set (useAuditChainKey)');
+  return chainKey;
+}
 
 export type AuditDetail = Record<string, string | number | boolean | null>;
 export interface AuditEvent {
@@ -19,9 +34,9 @@ function canonical(detail: AuditDetail): string {
   return JSON.stringify(Object.fromEntries(Object.entries(detail).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
-export function hashEvent(prevHash: string, e: Omit<AuditRow, 'seq' | 'hash' | 'prevHash'>): string {
+export function hashEvent(prevHash: string, e: Omit<AuditRow, 'seq' | 'hash' | 'prevHash'>, key: Buffer = currentKey()): string {
   const fields = [prevHash, e.at.toISOString(), e.actor, e.action, e.subjectUserId ?? '', e.verificationId ?? '', canonical(e.detail)];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+  return createHmac('sha256', key).update(JSON.stringify(fields)).digest('hex');
 }
 
 const rowOf = (event: AuditEvent) => ({
@@ -81,22 +96,48 @@ export async function sealQueuedAudit(db: Database, batchSize = 500): Promise<nu
   }
 }
 
-export type ChainReport = { ok: true; events: number } | { ok: false; events: number; brokenAt: number; why: string };
+/** The newest link: an operator who keeps it (log line, metric) can later prove nothing after it was dropped. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
 
-/** Walks the whole chain in pages; reports the first row whose links or contents do not add up. */
-export async function verifyAuditChain(db: Database, pageSize = 1000): Promise<ChainReport> {
+export async function auditChainHead(db: Executor): Promise<ChainHead | undefined> {
+  return auditRepository.head(db);
+}
+
+export type ChainReport =
+  | { ok: true; events: number; head?: ChainHead }
+  | { ok: false; events: number; brokenAt: number; why: string };
+
+/**
+ * Walks the whole chain in pages under `key`; reports the first row whose links or contents do not
+ * add up. Given a head kept from earlier, also proves that event is still there, unchanged: events
+ * dropped from the end, or a chain rebuilt from some point on, fail here.
+ */
+export async function verifyAuditChain(db: Database, options: { key?: string; expectedHead?: ChainHead; pageSize?: number } = {}): Promise<ChainReport> {
+  const key = options.key === undefined ? currentKey() : Buffer.from(options.key, 'utf8');
+  const pageSize = options.pageSize ?? 1000;
+  const expected = options.expectedHead;
   let prevHash = GENESIS_HASH;
   let after = 0;
   let events = 0;
+  let sawExpected = false;
   for (;;) {
     const page = await auditRepository.page(db, after, pageSize);
-    if (page.length === 0) return { ok: true, events };
+    if (page.length === 0) break;
     for (const row of page) {
       if (row.prevHash !== prevHash) return { ok: false, events, brokenAt: row.seq, why: 'previous hash does not match' };
-      if (hashEvent(prevHash, row) !== row.hash) return { ok: false, events, brokenAt: row.seq, why: 'contents do not match hash' };
+      if (hashEvent(prevHash, row, key) !== row.hash) return { ok: false, events, brokenAt: row.seq, why: 'contents do not match hash' };
+      if (expected && row.seq === expected.seq) {
+        if (row.hash !== expected.hash) return { ok: false, events, brokenAt: row.seq, why: 'differs from the head kept earlier' };
+        sawExpected = true;
+      }
       prevHash = row.hash;
       after = row.seq;
       events++;
     }
   }
+  if (expected && !sawExpected) return { ok: false, events, brokenAt: expected.seq, why: 'the head kept earlier is missing (events were dropped)' };
+  return { ok: true, events, head: events ? { seq: after, hash: prevHash } : undefined };
 }

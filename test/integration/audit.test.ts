@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgres, type DatabaseHandle } from '../../src/db/database.js';
 import { auditEvents, pendingAuditEvents } from '../../src/db/schema.js';
-import { appendAudit, queueAudit, sealQueuedAudit, verifyAuditChain, type AuditEvent } from '../../src/services/audit-log.js';
+import type { Transaction } from '../../src/db/database.js';
+import { appendAudit, auditChainHead, GENESIS_HASH, queueAudit, sealQueuedAudit, verifyAuditChain, type AuditEvent } from '../../src/services/audit-log.js';
+import { startTestApp, TEST_AUDIT_CHAIN_KEY, TEST_METRICS_TOKEN } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 
 const run = promisify(execFile);
@@ -17,14 +20,32 @@ const event = (i: number): AuditEvent => ({
 });
 
 /** `npm run audit:verify` against `url`: its exit code and what it printed. */
-async function auditVerify(url: string) {
+async function auditVerify(url: string, args: string[] = []) {
   try {
-    const { stdout, stderr } = await run('npm', ['run', '--silent', 'audit:verify'], { env: { ...process.env, DATABASE_URL: url } });
+    const { stdout, stderr } = await run('npm', ['run', '--silent', 'audit:verify', '--', ...args], { env: { ...process.env, DATABASE_URL: url, AUDIT_CHAIN_KEY: TEST_AUDIT_CHAIN_KEY } });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, output: failed.stdout + failed.stderr };
   }
+}
+
+/**
+ * What someone with the database owner's rights can do: switch triggers off for a transaction
+ * (session_replication_role = replica) and change the table at will.
+ */
+async function asOwner(handle: DatabaseHandle, change: (tx: Transaction) => Promise<unknown>) {
+  await handle.db.transaction(async (tx) => {
+    await tx.execute(sql`set local session_replication_role = replica`);
+    await change(tx);
+  });
+}
+
+/** The chain's old, unkeyed link: what an attacker who knows the algorithm but not the key computes. */
+function unkeyedLink(prevHash: string, row: typeof auditEvents.$inferSelect) {
+  const detail = JSON.stringify(Object.fromEntries(Object.entries(row.detail).sort(([a], [b]) => (a < b ? -1 : 1))));
+  const fields = [prevHash, row.at.toISOString(), row.actor, row.action, row.subjectUserId ?? '', row.verificationId ?? '', detail];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 
 describe('audit chain', () => {
@@ -47,13 +68,13 @@ describe('audit chain', () => {
 
   it('verifies an untouched chain', async () => {
     const { handle } = await chain(5);
-    expect(await verifyAuditChain(handle.db, 2)).toEqual({ ok: true, events: 5 });
+    expect(await verifyAuditChain(handle.db, { pageSize: 2 })).toEqual({ ok: true, events: 5, head: await auditChainHead(handle.db) });
   });
 
   it('reports the row whose detail was changed', async () => {
     const { handle } = await chain(5);
     const third = await seqOf(handle, 3);
-    await handle.db.update(auditEvents).set({ detail: { read: 'verifyIdentity', i: 99 } }).where(eq(auditEvents.seq, third));
+    await asOwner(handle, (tx) => tx.update(auditEvents).set({ detail: { read: 'verifyIdentity', i: 99 } }).where(eq(auditEvents.seq, third)));
     expect(await verifyAuditChain(handle.db)).toEqual({ ok: false, events: 2, brokenAt: third, why: 'contents do not match hash' });
   });
 
@@ -73,14 +94,14 @@ describe('audit chain', () => {
   it('reports the row after one that was deleted', async () => {
     const { handle } = await chain(5);
     const [second, third] = [await seqOf(handle, 2), await seqOf(handle, 3)];
-    await handle.db.delete(auditEvents).where(eq(auditEvents.seq, second));
+    await asOwner(handle, (tx) => tx.delete(auditEvents).where(eq(auditEvents.seq, second)));
     expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: false, brokenAt: third, why: 'previous hash does not match' });
   });
 
   it('stays whole under concurrent appends', async () => {
     const { handle } = await chain(0);
     await Promise.all(Array.from({ length: 30 }, (_, i) => handle.db.transaction((tx) => appendAudit(tx, event(i)))));
-    expect(await verifyAuditChain(handle.db)).toEqual({ ok: true, events: 30 });
+    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, events: 30 });
   });
 
   it('chains every queued event exactly once when replicas seal at the same time', async () => {
@@ -88,8 +109,86 @@ describe('audit chain', () => {
     await Promise.all(Array.from({ length: 40 }, (_, i) => queueAudit(handle.db, [event(i)])));
     const sealed = await Promise.all([sealQueuedAudit(handle.db, 7), sealQueuedAudit(handle.db, 7), sealQueuedAudit(handle.db, 7)]);
     expect(sealed.reduce((a, b) => a + b, 0)).toBe(40);
-    expect(await verifyAuditChain(handle.db)).toEqual({ ok: true, events: 42 });
+    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, events: 42 });
     expect(await handle.db.select().from(pendingAuditEvents)).toEqual([]);
+  });
+
+  it('detects an event rewritten with every later link recomputed without the key', async () => {
+    const { handle } = await chain(4);
+    const second = await seqOf(handle, 2);
+    await asOwner(handle, async (tx) => {
+      await tx.update(auditEvents).set({ detail: { read: 'verifyIdentity', i: 99 } }).where(eq(auditEvents.seq, second));
+      let prevHash = GENESIS_HASH;
+      for (const row of await tx.select().from(auditEvents).orderBy(auditEvents.seq)) {
+        const hash = unkeyedLink(prevHash, row);
+        await tx.update(auditEvents).set({ prevHash, hash }).where(eq(auditEvents.seq, row.seq));
+        prevHash = hash;
+      }
+    });
+    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: false, why: 'contents do not match hash' });
+  });
+
+  it('detects events dropped from the end, given the head kept earlier', async () => {
+    const { handle } = await chain(5);
+    const kept = (await auditChainHead(handle.db))!;
+    const fourth = await seqOf(handle, 4);
+    await asOwner(handle, (tx) => tx.execute(sql`delete from audit_events where seq >= ${fourth}`));
+    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, events: 3 });
+    expect(await verifyAuditChain(handle.db, { expectedHead: kept })).toMatchObject({ ok: false, brokenAt: kept.seq, why: expect.stringContaining('missing') });
+  });
+
+  it('detects a head that no longer matches what was kept', async () => {
+    const { handle } = await chain(3);
+    const kept = (await auditChainHead(handle.db))!;
+    expect(await verifyAuditChain(handle.db, { expectedHead: { seq: kept.seq, hash: 'f'.repeat(64) } })).toMatchObject({ ok: false, brokenAt: kept.seq });
+    expect(await verifyAuditChain(handle.db, { expectedHead: kept })).toMatchObject({ ok: true, events: 3 });
+  });
+
+  describe('the table refuses changes (trigger)', () => {
+    /** drizzle wraps the database's refusal: its message is on `cause`. */
+    const refusal = (attempt: Promise<unknown>) =>
+      attempt.then(
+        () => 'accepted',
+        (error: Error & { cause?: Error }) => error.cause?.message ?? error.message,
+      );
+    const recent = (i: number): AuditEvent => ({ ...event(i), at: new Date() });
+
+    it('refuses UPDATE', async () => {
+      const { handle } = await chain(2);
+      expect(await refusal(handle.db.update(auditEvents).set({ actor: 'someone-else' }))).toMatch(/append-only: UPDATE refused/);
+    });
+
+    it('refuses DELETE of an event younger than 180 days', async () => {
+      const { handle } = await chain(0);
+      await handle.db.transaction((tx) => appendAudit(tx, recent(1)));
+      expect(await refusal(handle.db.delete(auditEvents))).toMatch(/append-only: DELETE refused/);
+      expect(await handle.db.select().from(auditEvents)).toHaveLength(1);
+    });
+
+    it('lets an event older than 180 days be deleted', async () => {
+      const { handle } = await chain(0);
+      const old = { ...event(1), at: new Date(Date.now() - 200 * 86_400_000) };
+      await handle.db.transaction((tx) => appendAudit(tx, old));
+      await handle.db.delete(auditEvents);
+      expect(await handle.db.select().from(auditEvents)).toEqual([]);
+    });
+
+    it('refuses TRUNCATE', async () => {
+      const { handle } = await chain(1);
+      expect(await refusal(handle.db.execute(sql`truncate audit_events`))).toMatch(/append-only: TRUNCATE refused/);
+    });
+  });
+
+  it('publishes its head as a log line and the audit_chain_head_seq gauge', async () => {
+    const app = await startTestApp({ env: { METRICS_TOKEN: TEST_METRICS_TOKEN } });
+    cleanup.push(() => app.stop());
+    await app.db.transaction((tx) => appendAudit(tx, event(1)));
+    await app.publishAuditHead();
+    const head = (await auditChainHead(app.db))!;
+    const line = app.logs.lines.map((l) => JSON.parse(l) as { msg: string; auditHead?: unknown }).find((l) => l.msg === 'audit chain head');
+    expect(line?.auditHead).toEqual(head);
+    const metrics = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text();
+    expect(metrics).toMatch(new RegExp(`^audit_chain_head_seq ${head.seq}$`, 'm'));
   });
 
   describe('npm run audit:verify', () => {
@@ -98,10 +197,18 @@ describe('audit chain', () => {
       expect(await auditVerify(url)).toEqual({ code: 0, output: expect.stringContaining('audit chain intact: 3 events') });
     });
 
+    it('exits 1 when the head given with --head is gone', async () => {
+      const { url, handle } = await chain(3);
+      const kept = (await auditChainHead(handle.db))!;
+      expect(await auditVerify(url, ['--head', `${kept.seq}:${kept.hash}`])).toMatchObject({ code: 0 });
+      await asOwner(handle, (tx) => tx.execute(sql`delete from audit_events where seq = ${kept.seq}`));
+      expect(await auditVerify(url, ['--head', `${kept.seq}:${kept.hash}`])).toEqual({ code: 1, output: expect.stringContaining(`audit chain broken at seq ${kept.seq}: the head kept earlier is missing`) });
+    }, 90_000);
+
     it('exits 1 naming the first broken link', async () => {
       const { url, handle } = await chain(4);
       const second = await seqOf(handle, 2);
-      await handle.db.execute(sql`update audit_events set detail = '{"read":"tampered"}' where seq = ${second}`);
+      await asOwner(handle, (tx) => tx.execute(sql`update audit_events set detail = '{"read":"tampered"}' where seq = ${second}`));
       expect(await auditVerify(url)).toEqual({ code: 1, output: expect.stringContaining(`audit chain broken at seq ${second}: contents do not match hash`) });
     });
   });

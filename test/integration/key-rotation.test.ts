@@ -6,7 +6,7 @@ import { parseMasterKeys } from '../../src/crypto/envelope.js';
 import { openPostgres, type DatabaseHandle } from '../../src/db/database.js';
 import { userKeys } from '../../src/db/schema.js';
 import { rotateDataKeys } from '../../src/services/key-rotation.js';
-import { gql, startTestApp, TEST_MASTER_KEY, tokenFor, type TestApp } from '../support/app.js';
+import { gql, startTestApp, TEST_AUDIT_CHAIN_KEY, TEST_MASTER_KEY, tokenFor, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { EXPORT, verifiedUser, type TestApplicant } from '../support/verified-user.js';
 
@@ -100,7 +100,7 @@ describe(rotateDataKeys.name, () => {
   it('runs as `npm run keys:rotate`, printing counts and no personal data', async () => {
     const { url } = await database();
     const users = await seed(url);
-    const { stdout, stderr } = await run('npm', ['run', '--silent', 'keys:rotate'], { env: { ...process.env, DATABASE_URL: url, REALNAME_MASTER_KEY: BOTH } });
+    const { stdout, stderr } = await run('npm', ['run', '--silent', 'keys:rotate'], { env: { ...process.env, DATABASE_URL: url, REALNAME_MASTER_KEY: BOTH, AUDIT_CHAIN_KEY: TEST_AUDIT_CHAIN_KEY } });
     expect(stdout).toContain('re-wrapped 3 data keys under v2');
     expect(stdout).toContain('v2: 3 data keys');
     for (const u of users) expect(stdout + stderr).not.toContain(u.idCardNumber);

@@ -12,6 +12,7 @@ import { createTestDatabase, TEST_REDIS_URL } from './database.js';
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 export const TEST_MASTER_KEY = `v1:${Buffer.alloc(32, 7).toString('base64')}`;
 export const TEST_INDEX_KEY = Buffer.alloc(32, 9).toString('base64');
+export const TEST_AUDIT_CHAIN_KEY = Buffer.alloc(32, 5).toString('base64');
 export const TEST_ISSUER = 'https://id.weiai.test';
 export const TEST_AUDIENCE = 'realname';
 export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
@@ -25,7 +26,7 @@ export const PRODUCTION_ENV = {
   AUTH_ISSUER: TEST_ISSUER,
   AUTH_AUDIENCE: TEST_AUDIENCE,
   METRICS_TOKEN: TEST_METRICS_TOKEN,
-  AUDIT_CHAIN_KEY: Buffer.alloc(32, 5).toString('base64'),
+  AUDIT_CHAIN_KEY: TEST_AUDIT_CHAIN_KEY,
 };
 
 /** Every log line the app wrote, for assertions that no PII reaches a log. */
@@ -63,6 +64,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     REALNAME_MASTER_KEY: TEST_MASTER_KEY,
     REALNAME_INDEX_KEY: TEST_INDEX_KEY,
+    AUDIT_CHAIN_KEY: TEST_AUDIT_CHAIN_KEY,
     RECONCILE_INTERVAL_SECONDS: '3600',
     ...(storage === 'postgres'
       ? { DATABASE_URL: options.databaseUrl ?? database!.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${randomBytes(4).toString('hex')}:` }
