@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { addressKey } from '../domain/client-address.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import type { AuthStatusService } from './auth-status.service.js';
 import type { RequestMeta } from '../domain/application.js';
@@ -37,7 +38,7 @@ export function createStartGuard(
   };
   const budgets = [
     { limiter: limiter('user', limits.perUser), key: (userId: string) => userId },
-    { limiter: limiter('ip', limits.perIp), key: (_: string, meta: RequestMeta) => meta.clientIp },
+    { limiter: limiter('ip', limits.perIp), key: (_: string, meta: RequestMeta) => meta.clientIp && addressKey(meta.clientIp) },
     { limiter: limiter('id', limits.perIdNumber), key: (_: string, meta: RequestMeta, index: string) => index },
   ];
 

@@ -73,6 +73,17 @@ describe('startVerification budgets, two replicas sharing Redis and PostgreSQL',
     expectRateLimited(await start(replica(3), newUser(), { ip }));
   });
 
+  it('refuses a burst from one IPv6 /64 across its addresses', async () => {
+    const net = `2001:db8:${++addresses}:1`;
+    for (let i = 0; i < 3; i++) expect(codeOf(await start(replica(i), newUser(), { ip: `${net}::${i + 1}` }))).toBe('PENDING');
+    expectRateLimited(await start(replica(3), newUser(), { ip: `${net}:ffff:ffff:ffff:ffff` }));
+  });
+
+  it('keeps apart IPv6 clients in different /64s', async () => {
+    const site = `2001:db8:${++addresses}`;
+    for (let i = 0; i < 6; i++) expect(codeOf(await start(replica(i), newUser(), { ip: `${site}:${i}::1` }))).toBe('PENDING');
+  });
+
   it('refuses a burst on one ID number across users', async () => {
     const idCardNumber = validIdNumber('19851120');
     for (let i = 0; i < 3; i++) expect(codeOf(await start(replica(i), newUser(), { idCardNumber }))).toBe('PENDING');
