@@ -27,6 +27,8 @@ export function serverEnv(extra: Record<string, string>): Record<string, string>
     REALNAME_INDEX_KEY: BENCH_INDEX_KEY,
     RECONCILE_INTERVAL_SECONDS: '3600',
     START_LIMIT_PER_IP: '100000000',
+    // Every benchmark socket comes from 127.0.0.1 (10 000 idle subscriptions).
+    WS_MAX_SOCKETS_PER_IP: '100000000',
     ...extra,
   };
 }

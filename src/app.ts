@@ -214,6 +214,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         metricsToken: config.METRICS_TOKEN,
         metricsPort: config.METRICS_PORT,
         metricsHost: config.METRICS_HOST,
+        socketCaps: {
+          subscriptionsPerSocket: config.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+          socketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+          socketsPerAddress: config.WS_MAX_SOCKETS_PER_IP,
+        },
       },
       {
         schema: await buildRealnameSchema(),

@@ -65,6 +65,10 @@ const schema = z
     CORS_ORIGINS: list,
     TRUSTED_PROXIES: list,
     BODY_LIMIT_BYTES: int(64 * 1024, 1024),
+    /** graphql-ws caps, per replica: subscriptions on one socket, sockets of one user, sockets from one address (IPv6: its /64). */
+    WS_MAX_SUBSCRIPTIONS_PER_SOCKET: int(20, 1),
+    WS_MAX_SOCKETS_PER_USER: int(10, 1),
+    WS_MAX_SOCKETS_PER_IP: int(200, 1),
 
     START_LIMIT_PER_USER: int(10, 1),
     START_LIMIT_PER_IP: int(30, 1),

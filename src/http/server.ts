@@ -21,7 +21,7 @@ import { currentScope, REQUEST_ID, runInScope } from '../telemetry/context.js';
 import { healthRoutes, type Readiness } from './health.js';
 import type { Metrics } from './metrics.js';
 import { graphqlMetricsPlugin } from './request-metrics.js';
-import { attachGraphQLWebSocket } from './websocket.js';
+import { attachGraphQLWebSocket, type SocketCaps } from './websocket.js';
 import { clientMeta } from './client-meta.js';
 import { embeddedPages, operatorConsolePages, type DevSignIn } from './pages.js';
 
@@ -36,6 +36,7 @@ export interface HttpOptions {
   metricsToken?: string;
   metricsPort?: number;
   metricsHost: string;
+  socketCaps: SocketCaps;
 }
 
 export interface HttpDeps {
@@ -82,7 +83,7 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   // The upgrade request never passes through express: lend it express's request prototype so that
   // `req.ip` applies the same `trust proxy` rule to X-Forwarded-For.
   const requestMeta = (req: IncomingMessage) => clientMeta(Object.create(app.request, { headers: { value: req.headers }, socket: { value: req.socket } }) as Request);
-  const ws = attachGraphQLWebSocket(server, { schema: deps.schema, introspection: !options.production, maxPayloadBytes: options.bodyLimitBytes, authenticate: deps.authenticate, contextFor, requestMeta, log, metrics: deps.metrics });
+  const ws = attachGraphQLWebSocket(server, { schema: deps.schema, introspection: !options.production, maxPayloadBytes: options.bodyLimitBytes, authenticate: deps.authenticate, contextFor, requestMeta, log, metrics: deps.metrics, caps: options.socketCaps });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: deps.schema,

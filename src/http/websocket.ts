@@ -3,13 +3,15 @@ import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type Ex
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, ErrorCode } from '../domain/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { formatError, withoutSuggestions } from '../graphql/errors.js';
 import { parseOptions, validationRules } from '../graphql/limits.js';
 import type { Logger } from '../logger.js';
 import type { RequestMeta } from '../domain/application.js';
 import type { Actor } from '../domain/actor.js';
+import { actorLabel } from '../domain/actor.js';
+import { addressKey } from '../domain/client-address.js';
 import type { Authenticator } from './auth.js';
 import type { Metrics } from './metrics.js';
 
@@ -24,6 +26,35 @@ interface Options {
   requestMeta: (request: IncomingMessage) => RequestMeta;
   log: Logger;
   metrics: Metrics;
+  caps: SocketCaps;
+}
+
+/** Per replica: a socket, a user (or service) and a client address (IPv6 by its /64) each get so many. */
+export interface SocketCaps {
+  subscriptionsPerSocket: number;
+  socketsPerUser: number;
+  socketsPerAddress: number;
+}
+
+/** Not one of graphql-ws's own codes: "too many", as its 4429 is for repeated connection_init. */
+export const TOO_MANY_SOCKETS = 4008;
+
+/** Counts open sockets by key; `take` refuses beyond `max`. */
+function socketCounter(max: number) {
+  const open = new Map<string, number>();
+  return {
+    take(key: string): boolean {
+      const count = open.get(key) ?? 0;
+      if (count >= max) return false;
+      open.set(key, count + 1);
+      return true;
+    },
+    release(key: string) {
+      const count = (open.get(key) ?? 1) - 1;
+      if (count > 0) open.set(key, count);
+      else open.delete(key);
+    },
+  };
 }
 
 /**
@@ -34,6 +65,19 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: options.maxPayloadBytes });
   const rules = [...specifiedRules, ...validationRules({ introspection: options.introspection })];
   const expiryTimers = new WeakMap<WebSocket, NodeJS.Timeout>();
+  const perAddress = socketCounter(options.caps.socketsPerAddress);
+  const perUser = socketCounter(options.caps.socketsPerUser);
+
+  // Counted at the upgrade, before any message: sockets that never authenticate count too.
+  wss.on('connection', (socket, request) => {
+    const address = addressKey(options.requestMeta(request).clientIp ?? 'unknown');
+    if (!perAddress.take(address)) {
+      options.log.warn({ cap: 'socketsPerAddress' }, 'graphql-ws: too many sockets from one address');
+      socket.close(TOO_MANY_SOCKETS, 'too many connections');
+      return;
+    }
+    socket.once('close', () => perAddress.release(address));
+  });
 
   const disposable = useServer<{ authorization?: unknown }, { actor: Actor; authorization: string }>(
     {
@@ -47,6 +91,13 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
           // Gone while its token was checked: graphql-ws has already closed it, and would never
           // call onDisconnect to stop the timer and the count below.
           if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
+          const userKey = actorLabel(actor);
+          if (!perUser.take(userKey)) {
+            options.log.warn({ cap: 'socketsPerUser' }, 'graphql-ws: too many sockets for one user');
+            ctx.extra.socket.close(TOO_MANY_SOCKETS, 'too many connections');
+            return false;
+          }
+          ctx.extra.socket.once('close', () => perUser.release(userKey));
           ctx.extra.actor = actor;
           ctx.extra.authorization = authorization;
           // A socket outliving its token is closed; the client reconnects with a fresh one. A real
@@ -69,6 +120,11 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
         if (ctx.extra.actor) options.metrics.wsConnections.dec();
       },
       onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws has registered this operation already, so it is among them.
+        if (Object.keys(ctx.subscriptions).length > options.caps.subscriptionsPerSocket) {
+          const refusal = new DomainError(ErrorCode.RATE_LIMITED, '此连接上的订阅过多,请先结束不再需要的订阅');
+          return [new GraphQLError(refusal.message, { originalError: refusal })];
+        }
         let document;
         try {
           document = parse(payload.query, parseOptions);

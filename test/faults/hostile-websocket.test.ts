@@ -21,7 +21,8 @@ describe('hostile graphql-ws clients', () => {
   let token: string;
   let verificationId: string;
   beforeAll(async () => {
-    app = await startTestApp();
+    // One user opens hundreds of sockets here on purpose: the caps have their own test (e2e/ws-caps).
+    app = await startTestApp({ env: { WS_MAX_SOCKETS_PER_USER: '100000', WS_MAX_SOCKETS_PER_IP: '100000' } });
     token = await tokenFor('ws-hostile');
     const res = await startVerification(app, token);
     verificationId = res.data!.startVerification.id;
