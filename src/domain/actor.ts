@@ -6,7 +6,8 @@ import { DomainError, ErrorCode } from './errors.js';
  */
 export type Actor =
   | { kind: 'user'; userId: string; expiresAt?: Date }
-  | { kind: 'service'; subject: string; expiresAt?: Date }
+  /** `mayRedact`: the token also holds `realname:redact`, which `redactUser` needs. */
+  | { kind: 'service'; subject: string; mayRedact?: boolean; expiresAt?: Date }
   | { kind: 'operator'; operatorId: string; expiresAt?: Date };
 
 /** How an actor is named in the audit trail: `user:<id>`, `service:<sub>` or `operator:<sub>`. */

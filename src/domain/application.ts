@@ -98,5 +98,9 @@ function checkReturnUrl(raw: string | null | undefined, policy: ReturnUrlPolicy)
   if (!['https:', 'http:'].includes(url.protocol) || !allowed.includes(url.origin) || raw.length > 1024) {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, 'returnUrl 不在允许的域名内');
   }
+  // `https://user:pass@host/` passes the origin check; credentials have no business in a redirect
+  // Aliyun stores and sends the user's browser to.
+  url.username = '';
+  url.password = '';
   return url.toString();
 }

@@ -41,15 +41,16 @@ export class VerificationResolver {
     return row;
   }
 
-  // Operators see attempts in the console, never the link that would let them do the liveness step.
+  // Only the owner gets the link (or the id) that would let someone do the liveness step in their
+  // name: never the letter backend, never an operator.
   @FieldResolver(() => String, { nullable: true })
   certifyUrl(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
-    return isTerminal(row.status) || ctx.actor?.kind === 'operator' ? null : row.certifyUrl;
+    return isTerminal(row.status) || ctx.actor?.kind !== 'user' ? null : row.certifyUrl;
   }
 
   @FieldResolver(() => String, { nullable: true })
   certifyId(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
-    return isTerminal(row.status) || ctx.actor?.kind === 'operator' ? null : row.certifyId;
+    return isTerminal(row.status) || ctx.actor?.kind !== 'user' ? null : row.certifyId;
   }
 
   @FieldResolver(() => String, { nullable: true })

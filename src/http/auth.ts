@@ -4,6 +4,8 @@ import { DomainError, ErrorCode } from '../domain/errors.js';
 
 export const SERVICE_SCOPE = 'realname:service';
 export const ADMIN_SCOPE = 'realname:admin';
+/** With `realname:service`: `redactUser`. The letter backend's token does not carry it. */
+export const REDACT_SCOPE = 'realname:redact';
 
 export interface AuthOptions {
   secret?: string;
@@ -60,7 +62,7 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     // A token carrying both scopes is an operator's: the narrower rights of a service never widen it.
     if (scopes.includes(ADMIN_SCOPE)) return { kind: 'operator', operatorId: payload.sub, expiresAt };
     return scopes.includes(SERVICE_SCOPE)
-      ? { kind: 'service', subject: payload.sub, expiresAt }
+      ? { kind: 'service', subject: payload.sub, ...(scopes.includes(REDACT_SCOPE) ? { mayRedact: true } : {}), expiresAt }
       : { kind: 'user', userId: payload.sub, expiresAt };
   };
 }

@@ -105,9 +105,9 @@ export class PersonalDataService {
     return this.erase(actor.userId, actorLabel(actor));
   }
 
-  /** For the platform acting on a user's request or an account's closure. */
+  /** For the platform acting on a user's request or an account's closure (scope realname:redact). */
   async redact(actor: Actor, userId: string): Promise<DeletionReceipt> {
-    if (actor.kind !== 'service') throw new DomainError(ErrorCode.FORBIDDEN);
+    if (actor.kind !== 'service' || !actor.mayRedact) throw new DomainError(ErrorCode.FORBIDDEN);
     if (!isUserId(userId)) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'userId 无效');
     return this.erase(userId, actorLabel(actor));
   }

@@ -5,7 +5,7 @@ import { createClient } from 'graphql-ws';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, tokenFor, type GraphQLResponse, type TestApp } from '../support/app.js';
+import { CONSENT_VERSION, gql, redactorToken, serviceToken, START, startTestApp, tokenFor, type GraphQLResponse, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { wsOperation } from '../support/ws-operation.js';
 import { startVerification } from '../support/verified-user.js';
@@ -76,6 +76,21 @@ const OPERATIONS = {
     field: 'requestManualReview',
     query: `mutation($id: ID!) { requestManualReview(verificationId: $id) { id } }`,
     variables: (f: Fixture) => ({ id: f.verificationId }),
+  },
+  'exportMyData': {
+    field: 'exportMyData',
+    query: `query { exportMyData { userId } }`,
+    variables: () => ({}),
+  },
+  'deleteMyData': {
+    field: 'deleteMyData',
+    query: `mutation { deleteMyData { userId } }`,
+    variables: () => ({}),
+  },
+  'redactUser': {
+    field: 'redactUser',
+    query: `mutation($userId: ID!) { redactUser(userId: $userId) { userId } }`,
+    variables: (f: Fixture) => ({ userId: f.otherId }),
   },
   // The operator operations (scope realname:admin).
   'reviewCases': {
@@ -149,36 +164,43 @@ type Operation = keyof typeof OPERATIONS;
 /** `data`: answered; `null`: answered with null (someone else's record); otherwise the error code. */
 type Outcome = 'data' | 'null' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT';
 
-/** Callers whose token is accepted: the verification's owner, another end user, the letter backend, an operator. */
-const ACCEPTED = ['owner', 'otherUser', 'service', 'operator'] as const;
+/**
+ * Callers whose token is accepted: the verification's owner, another end user, the letter backend
+ * (`realname:service`), the privacy back office (`realname:service realname:redact`), an operator.
+ */
+const ACCEPTED = ['owner', 'otherUser', 'service', 'redactor', 'operator'] as const;
 type Accepted = (typeof ACCEPTED)[number];
 
 const EXPECTED: Record<Operation, Record<Accepted, Outcome>> = {
-  'verification':           { owner: 'data',           otherUser: 'null',      service: 'data',           operator: 'null' },
-  'userAuthStatus':         { owner: 'data',           otherUser: 'data',      service: 'BAD_USER_INPUT', operator: 'FORBIDDEN' },
-  'userAuthStatus(userId)': { owner: 'data',           otherUser: 'FORBIDDEN', service: 'data',           operator: 'FORBIDDEN' },
-  'consentTerms':           { owner: 'data',           otherUser: 'data',      service: 'data',           operator: 'data' },
-  'supportedDocuments':     { owner: 'data',           otherUser: 'data',      service: 'data',           operator: 'data' },
-  'startVerification':      { owner: 'data',           otherUser: 'data',      service: 'FORBIDDEN',      operator: 'FORBIDDEN' },
-  'cancelVerification':     { owner: 'data',           otherUser: 'NOT_FOUND', service: 'FORBIDDEN',      operator: 'FORBIDDEN' },
-  'verifyIdentity':         { owner: 'data',           otherUser: 'data',      service: 'BAD_USER_INPUT', operator: 'FORBIDDEN' },
-  'verifyIdentity(userId)': { owner: 'data',           otherUser: 'FORBIDDEN', service: 'data',           operator: 'FORBIDDEN' },
-  'verificationResult':     { owner: 'data',           otherUser: 'NOT_FOUND', service: 'data',           operator: 'NOT_FOUND' },
+  'verification':           { owner: 'data',           otherUser: 'null',      service: 'data',           redactor: 'data',           operator: 'null' },
+  'userAuthStatus':         { owner: 'data',           otherUser: 'data',      service: 'BAD_USER_INPUT', redactor: 'BAD_USER_INPUT', operator: 'FORBIDDEN' },
+  'userAuthStatus(userId)': { owner: 'data',           otherUser: 'FORBIDDEN', service: 'data',           redactor: 'data',           operator: 'FORBIDDEN' },
+  'consentTerms':           { owner: 'data',           otherUser: 'data',      service: 'data',           redactor: 'data',           operator: 'data' },
+  'supportedDocuments':     { owner: 'data',           otherUser: 'data',      service: 'data',           redactor: 'data',           operator: 'data' },
+  'startVerification':      { owner: 'data',           otherUser: 'data',      service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'FORBIDDEN' },
+  'cancelVerification':     { owner: 'data',           otherUser: 'NOT_FOUND', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'FORBIDDEN' },
+  'verifyIdentity':         { owner: 'data',           otherUser: 'data',      service: 'BAD_USER_INPUT', redactor: 'BAD_USER_INPUT', operator: 'FORBIDDEN' },
+  'verifyIdentity(userId)': { owner: 'data',           otherUser: 'FORBIDDEN', service: 'data',           redactor: 'data',           operator: 'FORBIDDEN' },
+  'verificationResult':     { owner: 'data',           otherUser: 'NOT_FOUND', service: 'data',           redactor: 'data',           operator: 'NOT_FOUND' },
+  'exportMyData':           { owner: 'data',           otherUser: 'data',      service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'FORBIDDEN' },
+  'deleteMyData':           { owner: 'data',           otherUser: 'data',      service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'FORBIDDEN' },
+  // Least privilege: the letter backend's token reads the gate but cannot erase anyone.
+  'redactUser':             { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'data',           operator: 'FORBIDDEN' },
   // The fixture's attempt is PENDING, not FAILED: only its owner gets as far as that rule.
-  'requestManualReview':    { owner: 'BAD_USER_INPUT', otherUser: 'NOT_FOUND', service: 'FORBIDDEN',      operator: 'FORBIDDEN' },
-  'reviewCases':            { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
-  'decideReview':           { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'NOT_FOUND' },
-  'adminUser':              { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
-  'revealIdentity':         { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
-  'findAccountsByIdNumber': { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
-  'unlockUser':             { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
-  'releaseIdentity':        { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'NOT_FOUND' },
-  'denyIdNumber':           { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
-  'allowIdNumber':          { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
-  'denyUser':               { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
-  'allowUser':              { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
-  'denylist':               { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
-  'verificationStats':      { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      operator: 'data' },
+  'requestManualReview':    { owner: 'BAD_USER_INPUT', otherUser: 'NOT_FOUND', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'FORBIDDEN' },
+  'reviewCases':            { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'decideReview':           { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'NOT_FOUND' },
+  'adminUser':              { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'revealIdentity':         { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'findAccountsByIdNumber': { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'unlockUser':             { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'releaseIdentity':        { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'NOT_FOUND' },
+  'denyIdNumber':           { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'allowIdNumber':          { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'denyUser':               { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'allowUser':              { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'denylist':               { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'verificationStats':      { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
 };
 
 /** Tokens refused outright, each naming the owner as `sub`: UNAUTHENTICATED on HTTP, close 4403 on graphql-ws. */
@@ -195,6 +217,7 @@ const AUTHORIZATION: Record<Accepted, (f: Fixture) => Promise<string>> = {
   owner: async (f) => `Bearer ${await tokenFor(f.ownerId)}`,
   otherUser: async (f) => `Bearer ${await tokenFor(f.otherId)}`,
   service: async () => `Bearer ${await serviceToken()}`,
+  redactor: async () => `Bearer ${await redactorToken()}`,
   operator: async () => `Bearer ${await tokenFor('access-operator', { scope: 'realname:admin' })}`,
 };
 
@@ -270,6 +293,28 @@ describe('over graphql-ws', () => {
       const outcome = await wsOperation(app, await AUTHORIZATION[caller](f), query, variables(f));
       expect('closeCode' in outcome ? `closed ${outcome.closeCode}` : outcomeOf(outcome, field)).toBe(expected);
     });
+  });
+});
+
+describe('certify links', () => {
+  const READ = `query($id: ID!) { verification(id: $id) { certifyUrl certifyId } }`;
+  const WATCH = `subscription($id: ID!) { verificationResult(id: $id) { certifyUrl certifyId } }`;
+  const linksOf = async (transport: 'HTTP' | 'graphql-ws', authorization: string, id: string) => {
+    if (transport === 'HTTP') return (await gql(app, READ, { id }, undefined, { authorization })).data!.verification;
+    const outcome = await wsOperation(app, authorization, WATCH, { id });
+    return 'data' in outcome ? outcome.data!.verificationResult : outcome;
+  };
+
+  it.each(['HTTP', 'graphql-ws'] as const)('reach the owner over %s', async (transport) => {
+    const f = await fixture();
+    expect(await linksOf(transport, await AUTHORIZATION.owner(f), f.verificationId)).toEqual({ certifyUrl: expect.any(String), certifyId: expect.any(String) });
+  });
+
+  it.each(['HTTP', 'graphql-ws'] as const)('never reach a service caller over %s', async (transport) => {
+    const f = await fixture();
+    for (const caller of ['service', 'redactor'] as const) {
+      expect(await linksOf(transport, await AUTHORIZATION[caller](f), f.verificationId)).toEqual({ certifyUrl: null, certifyId: null });
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, consents, identities, pendingAuditEvents, userKeys, verifications } from '../../src/db/schema.js';
 import { verifyAuditChain } from '../../src/services/audit-log.js';
 import { PersonalDataService } from '../../src/services/personal-data.service.js';
-import { gql, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { gql, redactorToken, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { DELETE, EXPORT, REDACT, startedUser, STATUS, TEST_USER_AGENT, verifiedUser } from '../support/verified-user.js';
 
 describe(PersonalDataService.name, () => {
@@ -119,9 +119,9 @@ describe(PersonalDataService.name, () => {
   });
 
   describe('redactUser', () => {
-    it("lets a service erase a user's personal data", async () => {
+    it("lets a service holding realname:redact erase a user's personal data", async () => {
       const user = await verifiedUser(app, 'redact-target');
-      const res = await gql(app, REDACT, { userId: user.userId }, await serviceToken());
+      const res = await gql(app, REDACT, { userId: user.userId }, await redactorToken());
       expect(res.data!.redactUser).toEqual({ userId: user.userId, dataKeyShredded: true, verificationsErased: 1, identitiesRemoved: 1 });
       expect(await app.db.select().from(identities).where(eq(identities.userId, user.userId))).toEqual([]);
     });
@@ -129,6 +129,13 @@ describe(PersonalDataService.name, () => {
     it('refuses an end user', async () => {
       const res = await gql(app, REDACT, { userId: 'someone-else' }, await tokenFor('redact-attacker'));
       expect(res.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    });
+
+    it("refuses the letter backend's token (realname:service alone)", async () => {
+      const user = await verifiedUser(app, 'redact-by-backend');
+      const res = await gql(app, REDACT, { userId: user.userId }, await serviceToken());
+      expect(res.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+      expect(await app.db.select().from(identities).where(eq(identities.userId, user.userId))).toHaveLength(1);
     });
   });
 

@@ -100,6 +100,8 @@ export async function tokenFor(userId: string, { scope, expiresIn = '1h', secret
 }
 
 export const serviceToken = () => tokenFor('letter-backend', { scope: 'realname:service' });
+/** The privacy back office: the service scope plus `realname:redact`, for `redactUser`. */
+export const redactorToken = () => tokenFor('privacy-office', { scope: 'realname:service realname:redact' });
 
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T | null;

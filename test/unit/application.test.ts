@@ -29,6 +29,10 @@ describe(parseApplication.name, () => {
     expect(refusal({ idCardNumber: '110101199003071234' })).toBe(ErrorCode.INVALID_ID_CARD_NUMBER);
   });
 
+  it('drops any userinfo from returnUrl', () => {
+    expect(parseApplication(input({ returnUrl: 'https://someone:secret@app.example/done?x=1' }), returnUrls, today).returnUrl).toBe('https://app.example/done?x=1');
+  });
+
   it('accepts a configured return origin', () => {
     expect(parseApplication(input({ returnUrl: 'https://app.example/done' }), returnUrls, today).returnUrl).toBe('https://app.example/done');
   });
