@@ -23,7 +23,9 @@ import { sandboxMetaInfo } from './providers/sandbox/meta-info.js';
 import { startSandbox, type Sandbox } from './providers/sandbox/sandbox.server.js';
 import { createMemoryBus, createRedisBus, type EventBus } from './pubsub/event-bus.js';
 import type { GateFacts } from './repositories/gate.repository.js';
+import { memoryCallCounter, redisCallCounter, withDailyBudget } from './providers/daily-budget.js';
 import { AccessLog } from './services/access-log.js';
+import { createPersonalDataLimiter } from './services/personal-data-limits.js';
 import { auditChainHead, useAuditChainKey } from './services/audit-log.js';
 import { AuthStatusService } from './services/auth-status.service.js';
 import { DenylistService } from './services/denylist.service.js';
@@ -90,7 +92,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const publicBaseUrl = config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? `http://localhost:${port}`;
 
     const { provider: cloudauth, sandbox } = await connectProvider(config, publicBaseUrl, log);
-    const provider = instrumentProvider(cloudauth, metrics, log);
+    const instrumented = instrumentProvider(cloudauth, metrics, log);
+    const provider =
+      config.PROVIDER_DAILY_BUDGET > 0
+        ? withDailyBudget(instrumented, {
+            limit: config.PROVIDER_DAILY_BUDGET,
+            counter: redis ? redisCallCounter(redis, config.REDIS_KEY_PREFIX) : memoryCallCounter(),
+            clock,
+            log,
+            report: (used, limit) => {
+              metrics.providerDailyBudgetUsed.set(used);
+              metrics.providerDailyBudgetLimit.set(limit);
+            },
+          })
+        : instrumented;
     if (sandbox) closers.push(() => sandbox.close());
 
     useAuditChainKey(config.AUDIT_CHAIN_KEY ?? secrets!.auditChainKey);
@@ -163,7 +178,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       watch: new VerificationWatch(db, bus),
       faceCaptures: new FaceCaptureService({ verifications, results, provider, vault, publicBaseUrl, clock, log }),
       vault,
-      personalData: new PersonalDataService(db, vault, bus, clock, log),
+      personalData: new PersonalDataService(db, vault, bus, clock, log, createPersonalDataLimiter({ perUser: config.PERSONAL_DATA_LIMIT_PER_USER, windowSeconds: config.PERSONAL_DATA_LIMIT_WINDOW_SECONDS }, redis && { client: redis, prefix: config.REDIS_KEY_PREFIX })),
       accessLog,
       retention: new RetentionService(db, { failedRetentionDays: config.FAILED_RETENTION_DAYS }, clock),
       reviews: new ReviewService(

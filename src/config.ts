@@ -74,6 +74,11 @@ const schema = z
     START_LIMIT_PER_IP: int(30, 1),
     START_LIMIT_PER_ID_NUMBER: int(5, 1),
     START_LIMIT_WINDOW_SECONDS: int(3600, 1),
+    /** exportMyData and deleteMyData, each per user per window. */
+    PERSONAL_DATA_LIMIT_PER_USER: int(5, 1),
+    PERSONAL_DATA_LIMIT_WINDOW_SECONDS: int(3600, 1),
+    /** Provider calls per (Beijing) day across replicas; past it starts get PROVIDER_UNAVAILABLE. 0: no cap. */
+    PROVIDER_DAILY_BUDGET: int(0),
     LOCKOUT_FAILURES: int(5, 1),
     LOCKOUT_WINDOW_SECONDS: int(24 * 3600, 1),
 

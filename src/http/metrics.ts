@@ -147,6 +147,8 @@ export function createMetrics() {
     }),
 
     /** The newest audit event's seq, set every minute with the `audit chain head` log line (alerts watch it). */
+    providerDailyBudgetUsed: new Gauge({ name: 'provider_daily_budget_used', help: 'Provider calls made today (Beijing day), all replicas', registers: [registry] }),
+    providerDailyBudgetLimit: new Gauge({ name: 'provider_daily_budget_limit', help: 'PROVIDER_DAILY_BUDGET', registers: [registry] }),
     auditChainHeadSeq: new Gauge({ name: 'audit_chain_head_seq', help: 'Sequence number of the newest chained audit event', registers }),
 
     /** Wired once the app has what the scrape-time gauges read. */

@@ -10,6 +10,7 @@ import { identityRepository } from '../repositories/identity.repository.js';
 import { personalDataRepository } from '../repositories/personal-data.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import { appendAudit } from './audit-log.js';
+import type { PersonalDataLimiter } from './personal-data-limits.js';
 import { announce, moveVerification } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
 
@@ -55,12 +56,14 @@ export class PersonalDataService {
     private readonly bus: EventBus,
     private readonly clock: () => Date,
     private readonly log: Logger,
+    private readonly limit: PersonalDataLimiter = async () => {},
   ) {}
 
   /** Decrypted for the user alone: a service token may read a status, never this. */
   async export(actor: Actor): Promise<PersonalDataExport> {
     if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '个人信息副本仅限本人获取');
     const { userId } = actor;
+    await this.limit(userId, 'export');
     const [verifications, consents, identity, images, events] = await Promise.all([
       verificationRepository.allForUser(this.db, userId),
       consentRepository.allForUser(this.db, userId),
@@ -102,6 +105,7 @@ export class PersonalDataService {
 
   async deleteMine(actor: Actor): Promise<DeletionReceipt> {
     if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '服务账号请使用 redactUser');
+    await this.limit(actor.userId, 'delete');
     return this.erase(actor.userId, actorLabel(actor));
   }
 
