@@ -87,7 +87,7 @@ describe('audit chain', () => {
   ])('reports the row whose %s was changed', async (_what, change) => {
     const { handle } = await chain(5);
     const third = await seqOf(handle, 3);
-    await handle.db.update(auditEvents).set(change).where(eq(auditEvents.seq, third));
+    await asOwner(handle, (tx) => tx.update(auditEvents).set(change).where(eq(auditEvents.seq, third)));
     expect(await verifyAuditChain(handle.db)).toEqual({ ok: false, events: 2, brokenAt: third, why: 'contents do not match hash' });
   });
 
