@@ -43,3 +43,29 @@ describe(BlindIndex.name, () => {
     expect(() => new BlindIndex(indexKey).of('110105194912310021')).toThrow(DomainError);
   });
 });
+
+describe('the blind index key', () => {
+  const number = '11010519491231002X';
+
+  it('takes a string that is standard base64 of 32 bytes as those bytes', () => {
+    const bytes = randomBytes(32);
+    expect(new BlindIndex(bytes.toString('base64')).of(number)).toBe(new BlindIndex(bytes).of(number));
+  });
+
+  it.each([
+    ['base64 of fewer than 32 bytes, but 32 characters or more as text', randomBytes(24).toString('base64')],
+    ['not canonical base64 (a changed last character)', (() => {
+      const text = randomBytes(32).toString('base64');
+      return `${text.slice(0, 42)}${text[42] === 'B' ? 'C' : 'B'}=`;
+    })()],
+    ['base64 with text around it', ` ${randomBytes(32).toString('base64')}`],
+    ['base64 with text after it', `${randomBytes(32).toString('base64')}!`],
+  ])('takes any other string as its UTF-8 bytes: %s', (_what, key) => {
+    expect(new BlindIndex(key).of(number)).toBe(new BlindIndex(Buffer.from(key, 'utf8')).of(number));
+  });
+
+  it('refuses a key shorter than 32 bytes', () => {
+    expect(() => new BlindIndex('short')).toThrow(/at least 32 bytes/);
+    expect(() => new BlindIndex(randomBytes(31))).toThrow(/at least 32 bytes/);
+  });
+});

@@ -210,3 +210,85 @@ describe('generateMasterKeySpec', () => {
     expect(generateMasterKeySpec()).not.toBe(generateMasterKeySpec());
   });
 });
+
+describe('keyring and field edges', () => {
+  const key32 = () => randomBytes(32);
+  const aad = { table: 'verifications', column: 'name_cipher', rowId: 'row-1' };
+
+  it.each([
+    ['no key at all', new Map<number, Buffer>(), /at least one key/],
+    ['version 0', new Map([[0, randomBytes(32)]]), /not a positive integer/],
+    ['a negative version', new Map([[-1, randomBytes(32)]]), /not a positive integer/],
+    ['a fractional version', new Map([[1.5, randomBytes(32)]]), /not a positive integer/],
+    ['a 31-byte key', new Map([[1, randomBytes(31)]]), /must be 32 bytes/],
+    ['a 33-byte key', new Map([[1, randomBytes(33)]]), /must be 32 bytes/],
+  ])('refuses a keyring with %s', (_what, keys, message) => {
+    expect(() => new MasterKeyring(keys)).toThrow(message);
+  });
+
+  it('refuses to wrap a data key that is not 32 bytes, and to seal or open with one', () => {
+    const ring = new MasterKeyring(new Map([[1, key32()]]));
+    expect(() => ring.wrapDataKey(randomBytes(16), 'u')).toThrow(/data key must be 32 bytes/);
+    expect(() => sealField(randomBytes(31), 'x', aad)).toThrow(/data key must be 32 bytes/);
+    expect(() => openField(randomBytes(33), sealField(key32(), 'x', aad), aad)).toThrow(/data key must be 32 bytes/);
+  });
+
+  it('refuses a wrapped key of the wrong length, with a DecryptionError', () => {
+    const ring = new MasterKeyring(new Map([[1, key32()]]));
+    const wrapped = ring.wrapDataKey(newDataKey(), 'u');
+    const longer = { version: 1, ciphertext: Buffer.concat([wrapped.ciphertext, Buffer.of(0)]) };
+    const error = (() => {
+      try {
+        ring.unwrapDataKey(longer, 'u');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(DecryptionError);
+    expect(error).toMatchObject({ name: 'DecryptionError', message: 'decryption failed' });
+  });
+
+  it('names an unknown key version', () => {
+    const ring = new MasterKeyring(new Map([[1, key32()]]));
+    expect(() => ring.unwrapDataKey({ version: 7, ciphertext: Buffer.alloc(60) }, 'u')).toThrow(expect.objectContaining({ name: 'UnknownKeyVersionError', version: 7 }));
+  });
+
+  it.each([
+    ['empty', Buffer.alloc(0)],
+    ['only the format byte', Buffer.of(1)],
+    ['shorter than iv and tag', Buffer.concat([Buffer.of(1), randomBytes(27)])],
+    ['another format byte', Buffer.concat([Buffer.of(2), randomBytes(40)])],
+  ])('refuses a sealed field that is %s with a DecryptionError', (_what, sealed) => {
+    expect(() => openField(key32(), sealed, aad)).toThrow(DecryptionError);
+  });
+
+  it('opens an empty value sealed on its own (iv and tag only)', () => {
+    const dataKey = key32();
+    expect(openFieldText(dataKey, sealField(dataKey, '', aad), aad)).toBe('');
+  });
+
+  it('refuses a tag cut short, though the rest is intact', () => {
+    const dataKey = key32();
+    const sealed = sealField(dataKey, 'abc', aad);
+    // Drop the tag's last 4 bytes: a shorter tag must not be accepted as a 12-byte one.
+    const cut = Buffer.concat([sealed.subarray(0, 1 + 12 + 12), sealed.subarray(1 + 12 + 16)]);
+    expect(() => openField(dataKey, cut, aad)).toThrow(DecryptionError);
+  });
+
+  it.each([
+    ['text before the version', `xv1:${randomBytes(32).toString('base64')}`],
+    ['text after the key', `v1:${randomBytes(32).toString('base64')}x`],
+    ['a version that is not a number', `vX:${randomBytes(32).toString('base64')}`],
+    ['a version with a letter in it', `v1a:${randomBytes(32).toString('base64')}`],
+  ])('refuses a master key spec with %s', (_what, spec) => {
+    expect(() => parseMasterKeys(spec)).toThrow(/not of the form v<version>:<base64 key>/);
+  });
+
+  it.each([0, -1, 1.5])('refuses to generate a spec for version %s', (version) => {
+    expect(() => generateMasterKeySpec(version)).toThrow('version must be a positive integer');
+  });
+
+  it('generates a spec it can parse, at the version asked for', () => {
+    expect(parseMasterKeys(generateMasterKeySpec(3)).currentVersion).toBe(3);
+  });
+});

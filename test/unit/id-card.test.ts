@@ -157,3 +157,53 @@ describe('PROVINCE_CODES', () => {
     for (const code of edges) expect(PROVINCE_CODES.has(code)).toBe(true);
   });
 });
+
+describe('ID number edges', () => {
+  const valid = '11010519491231002X';
+  const withCheck = (first17: string) => first17 + checkDigit(first17);
+  const codeOf = (raw: string) => {
+    try {
+      parseIdCardNumber(raw, new Date('2026-12-01T00:00:00Z'));
+      return 'accepted';
+    } catch (error) {
+      return error instanceof DomainError ? error.code : `thrown ${(error as Error).name}`;
+    }
+  };
+
+  it.each(['1234567890123456', '123456789012345678', 'a2345678901234567', '1234567890123456a'])('checkDigit refuses %s', (first17) => {
+    expect(() => checkDigit(first17)).toThrow(RangeError);
+  });
+
+  it.each([
+    ['a character before a valid number', `A${valid}`],
+    ['a digit before a valid number', `1${valid}`],
+    ['a character after a valid number', `${valid}1`],
+  ])('refuses %s as INVALID_ID_CARD_NUMBER', (_what, raw) => {
+    expect(codeOf(raw)).toBe('INVALID_ID_CARD_NUMBER');
+  });
+
+  it.each([
+    ['30 February', '19900230'],
+    ['31 April', '19900431'],
+    ['29 February of a common year', '19900229'],
+    ['month 13', '19901301'],
+    ['month 00', '19900001'],
+    ['day 00', '19900100'],
+  ])('refuses a birth date on %s', (_what, birth) => {
+    expect(codeOf(withCheck(`110105${birth}001`))).toBe('INVALID_ID_CARD_NUMBER');
+  });
+
+  it('accepts 29 February of a leap year', () => {
+    expect(codeOf(withCheck('11010520000229001'))).toBe('accepted');
+  });
+
+  it('takes today in Shanghai: born on 1 December is valid at 00:30 there, while it is still 30 November in UTC', () => {
+    const number = withCheck('11010520261201001');
+    expect(parseIdCardNumber(number, new Date('2026-11-30T16:30:00Z')).birthDate).toBe('2026-12-01');
+    expect(() => parseIdCardNumber(number, new Date('2026-11-30T15:30:00Z'))).toThrow(DomainError);
+  });
+
+  it('lets a programming error through isValidIdCardNumber instead of calling it invalid', () => {
+    expect(() => isValidIdCardNumber(undefined as unknown as string)).toThrow(TypeError);
+  });
+});

@@ -24,3 +24,16 @@ describe('verification status machine', () => {
     expect(failureReason(null)).toBeNull();
   });
 });
+
+describe('the whole move table', () => {
+  const open = ['PENDING', 'PROCESSING'];
+  it.each(VERIFICATION_STATUSES.map((s) => [s, open.includes(s)] as const))('%s is open: %s', (status, isOpen) => {
+    expect(isTerminal(status)).toBe(!isOpen);
+  });
+
+  it('moves an open state to every other state but back to PENDING, and never to itself', () => {
+    for (const from of ['PENDING', 'PROCESSING'] as const) {
+      for (const to of VERIFICATION_STATUSES) expect(canMove(from, to), `${from} → ${to}`).toBe(to !== from && to !== 'PENDING');
+    }
+  });
+});
