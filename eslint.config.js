@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', '**/dist', 'data', 'drizzle', 'bench/.work', 'coverage', 'packages/client/src/gql', 'test-artifacts', 'reports', '.stryker-tmp'] },
+  { ignores: ['node_modules', '**/dist', 'data', 'drizzle', 'bench/.work', 'coverage', 'packages/client/src/gql', 'test-artifacts', 'reports', '.stryker-tmp*'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.{ts,tsx}'],

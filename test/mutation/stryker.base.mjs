@@ -24,7 +24,8 @@ export function strykerOptions(part) {
     // Two cores shared with everything else: one test runner next to the type checker.
     concurrency: 1,
     timeoutMS: 30_000,
-    tempDirName: '.stryker-tmp',
+    tempDirName: `.stryker-tmp-${part}`,
+    ignorePatterns: ['.stryker-tmp*', 'reports', 'dist', 'data', 'test-artifacts', 'bench/.work', 'coverage'],
     cleanTempDir: 'always',
   };
 }
