@@ -171,7 +171,7 @@ describe('ID number edges', () => {
   };
 
   it.each(['1234567890123456', '123456789012345678', 'a2345678901234567', '1234567890123456a'])('checkDigit refuses %s', (first17) => {
-    expect(() => checkDigit(first17)).toThrow(RangeError);
+    expect(() => checkDigit(first17)).toThrow(new RangeError('checkDigit needs exactly 17 digits'));
   });
 
   it.each([

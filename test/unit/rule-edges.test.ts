@@ -5,6 +5,7 @@ import { parseApplication } from '../../src/domain/application.js';
 import { stateFrom, type StatusFacts } from '../../src/domain/auth-status.js';
 import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
 import { ErrorCode } from '../../src/domain/errors.js';
+import { isManuallyReviewable, operatorReason, reviewNote } from '../../src/domain/review.js';
 import type { VerificationStatus } from '../../src/domain/verification-status.js';
 import { validIdNumber } from '../support/id-numbers.js';
 
@@ -139,5 +140,43 @@ describe('status from facts', () => {
     ['EXPIRED', 'UNVERIFIED'],
   ] as const)('answers a latest attempt %s as %s', (latest, status) => {
     expect(stateFrom('u', facts({ id: 'v', status: latest }), lockout, now)).toMatchObject({ status, isValid: false, verificationId: 'v' });
+  });
+});
+
+describe('manual review rules', () => {
+  it.each([
+    ['NO_SUCH_IDENTITY', true],
+    ['NO_ID_PHOTO', true],
+    ['SOURCE_ERROR', true],
+    ['IDENTITY_ALREADY_BOUND', true],
+    ['FACE_MISMATCH', false],
+    ['LIVENESS_RISK', false],
+    [null, false],
+  ] as const)('%s may be reviewed by hand: %s', (code, expected) => {
+    expect(isManuallyReviewable(code)).toBe(expected);
+  });
+
+  it('normalises an operator reason and refuses an empty, overlong or number-bearing one, each with its message', () => {
+    const refusal = (raw: string) => {
+      try {
+        return operatorReason(raw);
+      } catch (error) {
+        return `${(error as { code: string }).code}: ${(error as Error).message}`;
+      }
+    };
+    expect(refusal('  看过  原件 ')).toBe('看过 原件');
+    expect(refusal('理'.repeat(500))).toBe('理'.repeat(500));
+    expect(refusal('   ')).toBe('BAD_USER_INPUT: 请填写操作理由');
+    expect(refusal('理'.repeat(501))).toBe('BAD_USER_INPUT: 操作理由不能超过 500 字');
+    expect(refusal('证件 11010519491231002X 已核对')).toBe('BAD_USER_INPUT: 操作理由中不能包含证件号码');
+    expect(refusal('工单 2026120100001')).toBe('工单 2026120100001');
+  });
+
+  it('keeps a note short and optional', () => {
+    expect(reviewNote(undefined)).toBeNull();
+    expect(reviewNote('   ')).toBeNull();
+    expect(reviewNote(' 请复核 ')).toBe('请复核');
+    expect(reviewNote('说'.repeat(500))).toBe('说'.repeat(500));
+    expect(() => reviewNote('说'.repeat(501))).toThrow(expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT, message: '说明不能超过 500 字' }));
   });
 });
