@@ -37,16 +37,3 @@ describe('failureOfSubCode', () => {
     expect(failureOfSubCode('299')).toBe('UNKNOWN');
   });
 });
-
-describe('every rejection', () => {
-  it.each(['400', '401', '404', '405', '418'])('Code %s has a Chinese message of its own', (code) => {
-    expect(isRejection(code)).toBe(true);
-    expect(describeRejection(code)).toMatch(/\p{Script=Han}{4,}/u);
-    const others = ['400', '401', '404', '405', '418'].filter((c) => c !== code).map(describeRejection);
-    expect(others).not.toContain(describeRejection(code));
-  });
-
-  it('gives an unknown code a generic Chinese message', () => {
-    expect(describeRejection('999')).toBe('认证请求未被受理,请稍后重试');
-  });
-});
