@@ -166,12 +166,36 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
 const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
-/** graphql-ws returns this generator when the client stops or the socket goes: `finally` always runs. */
-async function* counted(results: AsyncIterable<ExecutionResult>, metrics: Metrics) {
+/**
+ * Counts an open subscription until graphql-ws ends it. Not an async generator: one parked in
+ * `yield*` on an idle subscription would queue graphql-ws's return() until the next event, so the
+ * inner iterator (and its broker channel) would never be released. return() goes through at once.
+ */
+function counted(results: AsyncIterable<ExecutionResult>, metrics: Metrics): AsyncIterableIterator<ExecutionResult> {
+  const inner = results[Symbol.asyncIterator]();
+  let open = true;
+  const close = () => {
+    if (open) metrics.subscriptionsOpen.dec();
+    open = false;
+  };
   metrics.subscriptionsOpen.inc();
-  try {
-    yield* results;
-  } finally {
-    metrics.subscriptionsOpen.dec();
-  }
+  return {
+    next: async () => {
+      try {
+        const step = await inner.next();
+        if (step.done) close();
+        return step;
+      } catch (error) {
+        close();
+        throw error;
+      }
+    },
+    return: async (value?: unknown) => {
+      close();
+      return (await inner.return?.(value)) ?? { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
