@@ -79,7 +79,8 @@ describe.skipIf(!daemon.ok)('the Docker image, built from the Dockerfile on a lo
     const admin = postgres(TEST_PG_URL, { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database "${database}"`); // empty: the container migrates it
     await admin.end();
-    sandbox = await startSandbox({ port: 0, host: '127.0.0.1', accessKeyId: 'sandbox-access-key-id', accessKeySecret: 'sandbox-access-key-secret' });
+    // The container answers plain http on the host's loopback: no TLS proxy in this test.
+    sandbox = await startSandbox({ port: 0, host: '127.0.0.1', accessKeyId: 'sandbox-access-key-id', accessKeySecret: 'sandbox-access-key-secret', allowHttpCallbacks: true });
     port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const pg = new URL(TEST_PG_URL);
