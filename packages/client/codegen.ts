@@ -18,7 +18,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         onlyOperationTypes: true,
         strictScalars: true,
-        scalars: { DateTimeISO: 'string', ID: 'string' },
+        scalars: { DateTimeISO: 'string', ID: 'string', JSONObject: 'Record<string, unknown>' },
         emitLegacyCommonJSImports: false,
       },
     },

@@ -1,4 +1,6 @@
-import { Field, ID, Int, ObjectType, registerEnumType, Float } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { AuditDetail } from '../services/audit-log.js';
 import { STATS_INTERVALS } from '../services/stats.service.js';
 import { ReviewCase } from './review.types.js';
 import { FailureReason, UserAuthStatus, VerificationMode, VerificationStatus } from './verification.types.js';
@@ -32,12 +34,12 @@ export class AdminConsent {
 
 @ObjectType({ description: 'One event of the audit chain; detail is JSON without PII' })
 export class AuditEvent {
-  @Field(() => Float) seq!: number;
+  @Field(() => String, { description: 'bigserial, as a decimal string: it outgrows Int' }) seq!: string;
   @Field(() => Date) at!: Date;
   @Field(() => String) actor!: string;
   @Field(() => String) action!: string;
   @Field(() => ID, { nullable: true }) verificationId!: string | null;
-  @Field(() => String) detail!: string;
+  @Field(() => GraphQLJSONObject) detail!: AuditDetail;
 }
 
 @ObjectType({ description: "A user's audit trail, newest first" })

@@ -1,4 +1,6 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import type { AuditDetail } from '../services/audit-log.js';
 import { VerificationMode, VerificationStatus } from './verification.types.js';
 
 // The only place the service hands out names and numbers unmasked: to their owner, on request.
@@ -45,12 +47,12 @@ export class ExportedFaceImage {
 
 @ObjectType({ description: 'An audit event about this user (never holds personal data)' })
 export class ExportedAuditEvent {
-  @Field(() => Int) seq!: number;
+  @Field(() => String, { description: 'bigserial, as a decimal string: it outgrows Int' }) seq!: string;
   @Field(() => Date) at!: Date;
   @Field(() => String, { description: '`user:<id>`, `service:<sub>`, `provider`, `reconciler`, `retention`' }) actor!: string;
   @Field(() => String) action!: string;
   @Field(() => ID, { nullable: true }) verificationId!: string | null;
-  @Field(() => String, { description: 'JSON object' }) detail!: string;
+  @Field(() => GraphQLJSONObject) detail!: AuditDetail;
 }
 
 @ObjectType({ description: 'Everything held about the caller (PIPL Art. 45)' })

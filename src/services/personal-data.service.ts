@@ -9,7 +9,7 @@ import { faceImageRepository } from '../repositories/face-image.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { personalDataRepository } from '../repositories/personal-data.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
-import { appendAudit } from './audit-log.js';
+import { appendAudit, type AuditDetail } from './audit-log.js';
 import type { PersonalDataLimiter } from './personal-data-limits.js';
 import { announce, moveVerification } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
@@ -33,7 +33,7 @@ export interface PersonalDataExport {
   consents: { id: string; version: string; biometric: boolean; acceptedAt: Date; clientIp: string | null; userAgent: string | null }[];
   identity: { verificationId: string; verifiedAt: Date; expiresAt: Date } | null;
   faceImages: { verificationId: string; createdAt: Date; purgeAfter: Date; imageBase64: string | null }[];
-  auditEvents: { seq: number; at: Date; actor: string; action: string; verificationId: string | null; detail: string }[];
+  auditEvents: { seq: string; at: Date; actor: string; action: string; verificationId: string | null; detail: AuditDetail }[];
 }
 
 export interface DeletionReceipt {
@@ -99,7 +99,7 @@ export class PersonalDataService {
       consents: consents.map(({ id, version, biometric, acceptedAt, clientIp, userAgent }) => ({ id, version, biometric, acceptedAt, clientIp, userAgent })),
       identity: identity ? { verificationId: identity.verificationId, verifiedAt: identity.verifiedAt, expiresAt: identity.expiresAt } : null,
       faceImages,
-      auditEvents: events.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, verificationId: e.verificationId, detail: JSON.stringify(e.detail) })),
+      auditEvents: events.map((e) => ({ seq: String(e.seq), at: e.at, actor: e.actor, action: e.action, verificationId: e.verificationId, detail: e.detail })),
     };
   }
 

@@ -15,6 +15,7 @@ import { operatorRepository } from '../repositories/operator.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import type { UserAuthStatus as UserAuthState } from '../domain/auth-status.js';
 import type { AuthStatusService } from './auth-status.service.js';
+import type { AuditDetail } from './audit-log.js';
 import { checkUserId } from './denylist.service.js';
 import { auditOperatorAction, requireOperator, type Operator } from './operator-audit.js';
 import type { PersonalDataVault } from './vault.js';
@@ -87,13 +88,13 @@ export class SupportService {
   }
 
   /** Newest first; only reachable under `adminUser`, whose read is already audited. */
-  async auditTrail(userId: string, first: number, after: string | null): Promise<{ events: { seq: number; at: Date; actor: string; action: string; verificationId: string | null; detail: string }[]; hasNextPage: boolean; endCursor: string | null }> {
+  async auditTrail(userId: string, first: number, after: string | null): Promise<{ events: { seq: string; at: Date; actor: string; action: string; verificationId: string | null; detail: AuditDetail }[]; hasNextPage: boolean; endCursor: string | null }> {
     if (!Number.isInteger(first) || first < 1 || first > 200) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'first 须为 1–200');
     const before = after ? Number(after) : undefined;
     if (before !== undefined && !Number.isSafeInteger(before)) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'after 游标无效');
     const rows = await operatorRepository.auditPage(this.db, userId, before, first + 1);
-    const events = rows.slice(0, first).map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, verificationId: e.verificationId, detail: JSON.stringify(e.detail) }));
-    return { events, hasNextPage: rows.length > first, endCursor: events.length ? String(events.at(-1)!.seq) : null };
+    const events = rows.slice(0, first).map((e) => ({ seq: String(e.seq), at: e.at, actor: e.actor, action: e.action, verificationId: e.verificationId, detail: e.detail }));
+    return { events, hasNextPage: rows.length > first, endCursor: events.at(-1)?.seq ?? null };
   }
 
   /** The only way an operator sees a full name and number: rate-limited per operator, audited with the reason. */

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, consents, identities, pendingAuditEvents, userKeys, verifications } from '../../src/db/schema.js';
 import { verifyAuditChain } from '../../src/services/audit-log.js';
@@ -32,6 +32,21 @@ describe(PersonalDataService.name, () => {
       expect(data.verifications[0].consentId).toBe(data.consents[0].id);
       expect(data.identity).toMatchObject({ verificationId: user.verificationId });
       expect(data.auditEvents.map((e: { action: string }) => e.action)).toEqual(['verification.started', 'verification.verified']);
+    });
+
+    it('hands out a seq beyond Int as a decimal string and the detail as an object', async () => {
+      const beyondInt = 2 ** 31 + 7;
+      await app.db.execute(sql`select setval(pg_get_serial_sequence('audit_events', 'seq'), ${beyondInt}::bigint)`);
+      const user = await verifiedUser(app, 'export-bigseq');
+      const res = await gql(app, EXPORT, {}, user.token);
+      expect(res.errors).toBeUndefined();
+      const rows = await app.db.select().from(auditEvents).where(eq(auditEvents.subjectUserId, 'export-bigseq')).orderBy(asc(auditEvents.seq));
+      const started = rows.find((e) => e.action === 'verification.started')!;
+      expect(started.seq).toBeGreaterThan(beyondInt);
+      expect(res.data!.exportMyData.auditEvents).toContainEqual(
+        expect.objectContaining({ action: 'verification.started', seq: String(started.seq), detail: started.detail }),
+      );
+      expect(Object.keys(started.detail).length).toBeGreaterThan(0);
     });
 
     it("shows another user only their own data", async () => {

@@ -63,7 +63,7 @@ export const EXPORT_AUDIT = /* GraphQL */ `query { exportMyData { auditEvents { 
 export async function operatorEventsOf(app: TestApp, userId: string) {
   const res = await gql(app, EXPORT_AUDIT, {}, await tokenFor(userId));
   expect(res.errors).toBeUndefined();
-  return (res.data!.exportMyData.auditEvents as { actor: string; action: string; detail: string }[])
+  return (res.data!.exportMyData.auditEvents as { actor: string; action: string; detail: { reason?: string } }[])
     .filter((e) => e.actor.startsWith('operator:') && e.action.startsWith('operator.'))
-    .map((e) => ({ actor: e.actor, action: e.action, reason: JSON.parse(e.detail).reason as string }));
+    .map((e) => ({ actor: e.actor, action: e.action, reason: e.detail.reason }));
 }

@@ -121,7 +121,7 @@ export function UserDetail({ client, userId }: { client: OperatorClient; userId:
         <Timeline
           data-testid="admin-timeline"
           items={view.auditTrail.events.map((e) => {
-            const detail = JSON.parse(e.detail) as Record<string, unknown>;
+            const detail = e.detail;
             return {
               color: e.actor.startsWith('operator:') ? 'orange' : e.action.endsWith('failed') ? 'red' : e.action.endsWith('verified') ? 'green' : 'blue',
               children: (
