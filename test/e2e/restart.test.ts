@@ -85,7 +85,9 @@ describe.each([
     await before.stop();
 
     app = await startTestApp(options);
-  });
+    // Two PGlite start-ups and three verifications: on a loaded 2-core machine this outlasts the
+    // default hook limit. A limit, not a speed assertion.
+  }, 180_000);
   afterAll(async () => {
     await app?.stop();
     await sandbox?.close();
