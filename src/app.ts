@@ -180,7 +180,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       vault,
       personalData: new PersonalDataService(db, vault, bus, clock, log, createPersonalDataLimiter({ perUser: config.PERSONAL_DATA_LIMIT_PER_USER, windowSeconds: config.PERSONAL_DATA_LIMIT_WINDOW_SECONDS }, redis && { client: redis, prefix: config.REDIS_KEY_PREFIX })),
       accessLog,
-      retention: new RetentionService(db, { failedRetentionDays: config.FAILED_RETENTION_DAYS }, clock),
+      retention: new RetentionService(db, { failedRetentionDays: config.FAILED_RETENTION_DAYS, identityRenewalGraceDays: config.IDENTITY_RENEWAL_GRACE_DAYS }, clock),
       reviews: new ReviewService(
         db,
         vault,

@@ -84,6 +84,8 @@ const schema = z
 
     IDENTITY_MAX_ACCOUNTS: int(1, 1),
     IDENTITY_VALIDITY_DAYS: int(365, 1),
+    /** An expired identity's sealed name and number are kept this long for a renewal (issue #13), then purged. */
+    IDENTITY_RENEWAL_GRACE_DAYS: int(30),
     /** Users whose gate facts each replica keeps in memory (0 turns the cache off). */
     GATE_CACHE_ENTRIES: int(50_000),
     VERIFICATION_TTL_MINUTES: int(30, 1),

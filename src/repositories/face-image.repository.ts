@@ -1,4 +1,4 @@
-import { eq, lt } from 'drizzle-orm';
+import { eq, inArray, lt } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { faceImages } from '../db/schema.js';
 
@@ -16,6 +16,11 @@ export const faceImageRepository = {
 
   async deleteOfUser(db: Executor, userId: string) {
     return db.delete(faceImages).where(eq(faceImages.userId, userId)).returning({ id: faceImages.verificationId });
+  },
+
+  async deleteOfVerifications(db: Executor, verificationIds: string[]) {
+    if (verificationIds.length === 0) return [];
+    return db.delete(faceImages).where(inArray(faceImages.verificationId, verificationIds)).returning({ id: faceImages.verificationId });
   },
 
   async deleteDue(db: Executor, now: Date) {

@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNotNull, lt, or } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { verifications } from '../db/schema.js';
+import { identities, verifications } from '../db/schema.js';
 
 /** What a verification keeps once its personal fields are gone: that it happened, its status and times. */
 const ERASED = { nameCipher: null, idNumberCipher: null, idNumberIndex: null, certifyUrl: null, returnUrl: null } as const;
@@ -29,5 +29,36 @@ export const personalDataRepository = {
       .set(ERASED)
       .where(inArray(verifications.id, due))
       .returning({ id: verifications.id, consentId: verifications.consentId });
+  },
+
+  /**
+   * VERIFIED attempts that still hold personal fields but no longer back a live identity, a batch at
+   * a time: bound to an identity that expired before `expiredBefore`, or bound to none at all (a
+   * newer verification replaced it, or an operator released the binding). A VERIFIED attempt is
+   * bound in the transaction that verifies it, so an unbound one is never a binding in progress.
+   */
+  async eraseOutlivedIdentities(db: Executor, expiredBefore: Date, limit: number) {
+    const due = db
+      .select({ id: verifications.id })
+      .from(verifications)
+      .leftJoin(identities, eq(identities.verificationId, verifications.id))
+      .where(and(eq(verifications.status, 'VERIFIED'), holdsPersonalData, or(sql`${identities.userId} is null`, lt(identities.expiresAt, expiredBefore))))
+      .limit(limit)
+      .for('update', { of: verifications, skipLocked: true });
+    return db
+      .update(verifications)
+      .set(ERASED)
+      .where(inArray(verifications.id, due))
+      .returning({
+        id: verifications.id,
+        userId: verifications.userId,
+        consentId: verifications.consentId,
+        // Spelled out: in RETURNING drizzle leaves columns unqualified, which the subqueries would
+        // resolve against identities.
+        reason: sql<'EXPIRED' | 'REPLACED' | 'RELEASED'>`case
+          when exists (select 1 from identities i where i.verification_id = "verifications"."id") then 'EXPIRED'
+          when exists (select 1 from identities i where i.user_id = "verifications"."user_id") then 'REPLACED'
+          else 'RELEASED' end`,
+      });
   },
 };

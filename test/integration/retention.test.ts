@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, consents, faceImages, verifications } from '../../src/db/schema.js';
+import { auditEvents, consents, faceImages, identities, verifications } from '../../src/db/schema.js';
 import { verifyAuditChain } from '../../src/services/audit-log.js';
 import { RetentionService } from '../../src/services/retention.service.js';
 import { gql, startTestApp, type TestApp } from '../support/app.js';
-import { startedUser, verifiedUser } from '../support/verified-user.js';
+import { operatorToken } from '../support/operator.js';
+import { startedUser, startVerification, verifiedUser } from '../support/verified-user.js';
 
 const DAY_MS = 86_400_000;
 
@@ -22,7 +23,7 @@ describe(RetentionService.name, () => {
     await app?.stop();
   });
 
-  const purgeAt = (daysFromNow: number) => new RetentionService(app.db, { failedRetentionDays: 90 }, () => new Date(Date.now() + daysFromNow * DAY_MS)).purge();
+  const purgeAt = (daysFromNow: number) => new RetentionService(app.db, { failedRetentionDays: 90, identityRenewalGraceDays: 30 }, () => new Date(Date.now() + daysFromNow * DAY_MS)).purge();
   const row = async (id: string) => (await app.db.select().from(verifications).where(eq(verifications.id, id)))[0]!;
   const consentOf = async (id: string) => (await app.db.select().from(consents).where(eq(consents.id, (await row(id)).consentId!)))[0]!;
 
@@ -91,8 +92,95 @@ describe(RetentionService.name, () => {
   it('appends no event when nothing is due', async () => {
     await purgeAt(91);
     const before = await app.db.$count(auditEvents);
-    expect(await purgeAt(91)).toEqual({ attempts: 0, consents: 0, faceImages: 0 });
+    expect(await purgeAt(91)).toEqual({ attempts: 0, identities: 0, consents: 0, faceImages: 0 });
     expect(await app.db.$count(auditEvents)).toBe(before);
+  });
+});
+
+/** IDENTITY_VALIDITY_DAYS=30 and IDENTITY_RENEWAL_GRACE_DAYS=10; face images kept long enough to see them purged with the identity. */
+describe('VERIFIED records', () => {
+  let app: TestApp;
+  let aheadMs = 0;
+  beforeAll(async () => {
+    app = await startTestApp({
+      env: { IDENTITY_VALIDITY_DAYS: '30', IDENTITY_RENEWAL_GRACE_DAYS: '10', FACE_IMAGE_RETENTION_DAYS: '365', START_LIMIT_PER_IP: '1000' },
+      overrides: { clock: () => new Date(Date.now() + aheadMs) },
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const purgeAt = (daysFromNow: number) => new RetentionService(app.db, { failedRetentionDays: 90, identityRenewalGraceDays: 10 }, () => new Date(Date.now() + daysFromNow * DAY_MS)).purge();
+  const row = async (id: string) => (await app.db.select().from(verifications).where(eq(verifications.id, id)))[0]!;
+  const imagesOf = (userId: string) => app.db.select().from(faceImages).where(eq(faceImages.userId, userId));
+  const purgeEvents = (userId: string) => app.db.select().from(auditEvents).where(and(eq(auditEvents.subjectUserId, userId), eq(auditEvents.action, 'retention.identity_purged')));
+  const PURGED = { nameCipher: null, idNumberCipher: null, idNumberIndex: null };
+
+  it('keeps the name and number of an expired identity until IDENTITY_RENEWAL_GRACE_DAYS have passed', async () => {
+    const user = await verifiedUser(app, 'purge-grace');
+    await purgeAt(39);
+    expect(await row(user.verificationId)).toMatchObject({ status: 'VERIFIED', nameCipher: expect.any(Buffer), idNumberCipher: expect.any(Buffer) });
+    expect(await imagesOf(user.userId)).toHaveLength(1);
+  });
+
+  it('erases the name, number and face image once the identity expired more than the grace ago, keeping status, mode and dates', async () => {
+    const user = await verifiedUser(app, 'purge-expired');
+    const before = await row(user.verificationId);
+    await purgeAt(41);
+    expect(await row(user.verificationId)).toMatchObject({
+      ...PURGED,
+      status: 'VERIFIED',
+      mode: before.mode,
+      createdAt: before.createdAt,
+      completedAt: before.completedAt,
+      expiresAt: before.expiresAt,
+    });
+    expect(await imagesOf(user.userId)).toEqual([]);
+    const [consent] = await app.db.select().from(consents).where(eq(consents.id, before.consentId!));
+    expect(consent).toMatchObject({ clientIp: null, userAgent: null, version: expect.any(String) });
+  });
+
+  it("records each purge in its owner's audit trail, and the chain still verifies", async () => {
+    const user = await verifiedUser(app, 'purge-audited');
+    const counts = await purgeAt(41);
+    expect(counts.identities).toBeGreaterThanOrEqual(1);
+    expect(await purgeEvents(user.userId)).toEqual([
+      expect.objectContaining({ actor: 'retention', verificationId: user.verificationId, detail: { reason: 'EXPIRED' } }),
+    ]);
+    expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true });
+  });
+
+  it('erases a record once a newer verification of the same user replaced it, and keeps the new one', async () => {
+    const user = await verifiedUser(app, 'purge-replaced');
+    aheadMs = 31 * DAY_MS;
+    try {
+      const again = await startVerification(app, user.token, { realName: user.name, idCardNumber: user.idCardNumber });
+      expect(again.errors).toBeUndefined();
+      expect(await app.sandbox!.complete(again.data!.startVerification.certifyId, 'pass')).toBe('done');
+      await purgeAt(32);
+      expect(await row(user.verificationId)).toMatchObject({ ...PURGED, status: 'VERIFIED' });
+      expect(await row(again.data!.startVerification.id)).toMatchObject({ status: 'VERIFIED', nameCipher: expect.any(Buffer) });
+      expect(await purgeEvents(user.userId)).toEqual([expect.objectContaining({ verificationId: user.verificationId, detail: { reason: 'REPLACED' } })]);
+    } finally {
+      aheadMs = 0;
+    }
+  });
+
+  it('erases the record of an identity an operator released', async () => {
+    const user = await verifiedUser(app, 'purge-released');
+    const res = await gql(app, `mutation($u: ID!) { releaseIdentity(userId: $u, reason: "冒用他人身份证") { status } }`, { u: user.userId }, await operatorToken());
+    expect(res.errors).toBeUndefined();
+    expect(await app.db.select().from(identities).where(eq(identities.userId, user.userId))).toEqual([]);
+    await purgeAt(0);
+    expect(await row(user.verificationId)).toMatchObject({ ...PURGED, status: 'VERIFIED' });
+    expect(await purgeEvents(user.userId)).toEqual([expect.objectContaining({ detail: { reason: 'RELEASED' } })]);
+  });
+
+  it('keeps the record of a valid identity', async () => {
+    const user = await verifiedUser(app, 'purge-valid');
+    await purgeAt(29);
+    expect(await row(user.verificationId)).toMatchObject({ nameCipher: expect.any(Buffer), idNumberCipher: expect.any(Buffer), idNumberIndex: expect.any(String) });
   });
 });
 
