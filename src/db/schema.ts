@@ -31,6 +31,17 @@ export const userKeys = pgTable('user_keys', {
   rotatedAt: at('rotated_at'),
 });
 
+/**
+ * What the key commands recorded of each master key version: when a rotation found it wrapping no
+ * data key any more (backups taken before then still hold keys it wraps), and when `keys:retire`
+ * retired it. A retired version must leave REALNAME_MASTER_KEY and be destroyed.
+ */
+export const masterKeyVersions = pgTable('master_key_versions', {
+  version: integer('version').primaryKey(),
+  emptiedAt: at('emptied_at'),
+  retiredAt: at('retired_at'),
+});
+
 export const consents = pgTable(
   'consents',
   {
