@@ -30,7 +30,7 @@ try {
     console.error('some data keys are wrapped by a version missing from REALNAME_MASTER_KEY (or it is wrong): keep the old keys and run again');
     process.exitCode = 1;
   } else if (older.length === 0) {
-    console.log(`every data key is on v${report.toVersion}: the older versions can leave REALNAME_MASTER_KEY once every replica runs with v${report.toVersion}`);
+    console.log(`every data key is on v${report.toVersion}: keep the older versions (backups taken until now need them) for BACKUP_RETENTION_DAYS, then \`npm run keys:retire -- <version>\` and remove them from REALNAME_MASTER_KEY`);
   }
 } finally {
   await handle.close();

@@ -27,6 +27,7 @@ import { memoryCallCounter, redisCallCounter, withDailyBudget } from './provider
 import { AccessLog } from './services/access-log.js';
 import { createPersonalDataLimiter } from './services/personal-data-limits.js';
 import { auditChainHead, useAuditChainKey } from './services/audit-log.js';
+import { refuseRetiredMasterKeys } from './services/key-retirement.js';
 import { AuthStatusService } from './services/auth-status.service.js';
 import { DenylistService } from './services/denylist.service.js';
 import { GateCache } from './services/gate-cache.js';
@@ -110,6 +111,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
 
     useAuditChainKey(config.AUDIT_CHAIN_KEY ?? secrets!.auditChainKey);
     const keyring = parseMasterKeys(config.REALNAME_MASTER_KEY ?? secrets!.masterKey);
+    await refuseRetiredMasterKeys(database.db, keyring);
     const blindIndex = new BlindIndex(config.REALNAME_INDEX_KEY ?? secrets!.indexKey, clock);
     const db = database.db;
     const vault = new PersonalDataVault(db, keyring, clock);
@@ -178,7 +180,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       watch: new VerificationWatch(db, bus),
       faceCaptures: new FaceCaptureService({ verifications, results, provider, vault, publicBaseUrl, clock, log }),
       vault,
-      personalData: new PersonalDataService(db, vault, bus, clock, log, createPersonalDataLimiter({ perUser: config.PERSONAL_DATA_LIMIT_PER_USER, windowSeconds: config.PERSONAL_DATA_LIMIT_WINDOW_SECONDS }, redis && { client: redis, prefix: config.REDIS_KEY_PREFIX })),
+      personalData: new PersonalDataService(db, vault, bus, clock, log, { retentionDays: config.BACKUP_RETENTION_DAYS, masterKeyVersions: keyring.versions() }, createPersonalDataLimiter({ perUser: config.PERSONAL_DATA_LIMIT_PER_USER, windowSeconds: config.PERSONAL_DATA_LIMIT_WINDOW_SECONDS }, redis && { client: redis, prefix: config.REDIS_KEY_PREFIX })),
       accessLog,
       retention: new RetentionService(db, { failedRetentionDays: config.FAILED_RETENTION_DAYS, identityRenewalGraceDays: config.IDENTITY_RENEWAL_GRACE_DAYS }, clock),
       reviews: new ReviewService(

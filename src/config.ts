@@ -93,6 +93,11 @@ const schema = z
     RECONCILE_AFTER_SECONDS: int(180, 0),
     FACE_IMAGE_RETENTION_DAYS: int(0),
     FAILED_RETENTION_DAYS: int(90, 1),
+    /**
+     * The longest any backup of the database is kept. A master key version is retired only this long
+     * after its last data key left it, and deletion receipts promise backups unreadable from then on.
+     */
+    BACKUP_RETENTION_DAYS: int(30, 1),
     /** An approval in a manual review takes two different operators. */
     REVIEW_TWO_PERSON: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     REVEAL_LIMIT_PER_OPERATOR: int(20, 1),

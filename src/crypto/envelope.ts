@@ -4,7 +4,8 @@ import type { KeyObject } from 'node:crypto';
 /**
  * Envelope encryption with AES-256-GCM: each user has a data key that seals their fields, and the
  * data key is stored wrapped by a versioned master key from REALNAME_MASTER_KEY. Deleting a user's
- * wrapped key shreds everything of theirs, backups included.
+ * wrapped key shreds everything of theirs in the live database; a backup's copy of the wrapped key
+ * stays readable until every master key version that wrapped it is destroyed (keys:retire).
  */
 
 const KEY_BYTES = 32;

@@ -2,7 +2,7 @@
  * The notice a user accepts before anything is processed (PIPL Art. 14, 17, 29). A new version
  * means every user accepts again, so `startVerification` compares against this exact string.
  * Its periods are the defaults of IDENTITY_VALIDITY_DAYS, IDENTITY_RENEWAL_GRACE_DAYS,
- * and FAILED_RETENTION_DAYS: a deployment that changes one changes this text
+ * FAILED_RETENTION_DAYS and BACKUP_RETENTION_DAYS: a deployment that changes one changes this text
  * and its version with it.
  */
 export const CONSENT_TERMS = {
@@ -13,6 +13,7 @@ export const CONSENT_TERMS = {
     '二、处理方式:您的姓名与身份证号码将提交至阿里云实人认证服务,与权威数据源比对;在本服务内加密存储,仅展示脱敏信息。',
     '三、保存期限:认证通过的姓名与身份证号码(加密存储)保存至以下情形最先发生之时:认证有效期(365天)届满后满30天(供您凭原身份续期);您重新认证通过;身份绑定被解除;您删除数据。届时姓名、号码及保存的人脸图像一并删除,仅保留认证的状态、方式与时间。',
     '未通过、已取消或已超时的认证,其姓名与号码在结束后90天删除。授权记录保留条款版本与时间,其IP地址与设备信息随对应认证一并删除。为防止他人冒用,账号与证件号码的绑定以不可逆摘要保存,直至绑定被解除或您删除数据。',
+    '数据备份最长保留30天:您删除数据后,在线数据即刻无法解密;备份中的副本随备份到期删除,且在封装其密钥的主密钥版本停用销毁后无法解密。',
     '四、您的权利:您可以随时查阅、导出或删除您的个人信息,删除后需重新认证方可寄信。',
   ].join('\n'),
   biometricText: [

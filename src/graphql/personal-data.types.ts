@@ -70,8 +70,19 @@ export class PersonalDataExport {
 export class DeletionReceipt {
   @Field(() => ID) userId!: string;
   @Field(() => Date) erasedAt!: Date;
-  @Field(() => Boolean, { description: 'The data key is gone: every copy of the ciphers, backups included, is unreadable' })
+  @Field(() => Boolean, { description: 'The data key is gone from the live database: every live copy of the ciphers is unreadable (backups: see backupsUnreadableFrom)' })
   dataKeyShredded!: boolean;
+  @Field(() => Date, { description: 'From when the live copies are unreadable: the erasure itself' })
+  liveCopiesUnreadableAt!: Date;
+  @Field(() => [Int], { description: 'Master key versions under which a backup may still hold the data key; empty once all are retired' })
+  backupKeyVersions!: number[];
+  @Field(() => Date, {
+    nullable: true,
+    description: 'The earliest those versions can be retired (BACKUP_RETENTION_DAYS from now, after a rotation), from when backup copies are unreadable too; null when there was no data key',
+  })
+  backupsUnreadableFrom!: Date | null;
+  @Field(() => String, { description: 'What holds and from when, in Chinese for the user' })
+  notice!: string;
   @Field(() => Int) verificationsCanceled!: number;
   @Field(() => Int) verificationsErased!: number;
   @Field(() => Int) consentsErased!: number;

@@ -14,9 +14,15 @@ export const userKeyRepository = {
     return (await this.byUser(db, row.userId))!;
   },
 
+  /** The master key version that wrapped the deleted key; undefined when there was none. */
   async delete(db: Executor, userId: string) {
-    const deleted = await db.delete(userKeys).where(eq(userKeys.userId, userId)).returning({ userId: userKeys.userId });
-    return deleted.length > 0;
+    const [deleted] = await db.delete(userKeys).where(eq(userKeys.userId, userId)).returning({ keyVersion: userKeys.keyVersion });
+    return deleted?.keyVersion;
+  },
+
+  async countOfVersion(db: Executor, version: number) {
+    const [row] = await db.select({ keys: count() }).from(userKeys).where(eq(userKeys.keyVersion, version));
+    return row?.keys ?? 0;
   },
 
   /** A page of keys wrapped under an older master key, in user order so a rotation can resume. */

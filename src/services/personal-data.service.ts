@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.js';
+import type { Database, Executor } from '../db/database.js';
 import { actorLabel, isUserId, type Actor } from '../domain/actor.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
@@ -7,6 +7,7 @@ import { auditRepository } from '../repositories/audit.repository.js';
 import { consentRepository } from '../repositories/consent.repository.js';
 import { faceImageRepository } from '../repositories/face-image.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
+import { masterKeyRepository } from '../repositories/master-key.repository.js';
 import { personalDataRepository } from '../repositories/personal-data.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import { appendAudit, type AuditDetail } from './audit-log.js';
@@ -39,7 +40,15 @@ export interface PersonalDataExport {
 export interface DeletionReceipt {
   userId: string;
   erasedAt: Date;
+  /** The data key left the live database: every live copy of the ciphers is unreadable from erasedAt. */
   dataKeyShredded: boolean;
+  liveCopiesUnreadableAt: Date;
+  /** Master key versions under which a backup may still hold this user's data key (none once retired). */
+  backupKeyVersions: number[];
+  /** The earliest those versions can be retired: BACKUP_RETENTION_DAYS from now, after a rotation. */
+  backupsUnreadableFrom: Date | null;
+  /** What holds and from when, in words for the user. */
+  notice: string;
   verificationsCanceled: number;
   verificationsErased: number;
   consentsErased: number;
@@ -47,6 +56,14 @@ export interface DeletionReceipt {
   faceImagesRemoved: number;
 }
 
+/** What the receipt may promise of backups: how long they are kept, which master key versions are configured. */
+export interface BackupPolicy {
+  retentionDays: number;
+  masterKeyVersions: readonly number[];
+}
+
+const DAY_MS = 86_400_000;
+const beijingDate = (at: Date) => new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 
 /** The data subject's rights (PIPL Art. 45 and 47): a copy of everything held, and erasure. */
 export class PersonalDataService {
@@ -56,6 +73,7 @@ export class PersonalDataService {
     private readonly bus: EventBus,
     private readonly clock: () => Date,
     private readonly log: Logger,
+    private readonly backups: BackupPolicy,
     private readonly limit: PersonalDataLimiter = async () => {},
   ) {}
 
@@ -119,8 +137,10 @@ export class PersonalDataService {
   /**
    * One transaction. The open attempt is closed first: its row lock makes an in-flight callback
    * finish (or find nothing to move) before the binding is removed, so none can survive the erasure.
-   * Shredding the data key makes any copy of the ciphers unreadable, backups included; the fields
-   * are nulled as well so the rows say plainly that nothing personal remains.
+   * Shredding the data key makes every live copy of the ciphers unreadable; the fields are nulled as
+   * well so the rows say plainly that nothing personal remains. A backup still holds the wrapped
+   * data key: the receipt names the master key versions that may open it and when they can be
+   * retired at the earliest.
    */
   private async erase(userId: string, actor: string): Promise<DeletionReceipt> {
     const erasedAt = this.clock();
@@ -135,10 +155,21 @@ export class PersonalDataService {
         consentsErased: (await consentRepository.eraseClientDataOfUser(tx, userId)).length,
         identitiesRemoved: (await identityRepository.deleteForUser(tx, userId)).length,
         faceImagesRemoved: (await faceImageRepository.deleteOfUser(tx, userId)).length,
-        dataKeyShredded: await this.vault.shred(tx, userId),
       };
-      await appendAudit(tx, { at: erasedAt, actor, action: 'personal_data.erased', subjectUserId: userId, detail: counts });
-      return { userId, erasedAt, ...counts };
+      const keyVersion = await this.vault.shred(tx, userId);
+      const backups = keyVersion === undefined ? undefined : await this.backupsOf(tx, keyVersion, erasedAt);
+      const dataKeyShredded = keyVersion !== undefined;
+      await appendAudit(tx, { at: erasedAt, actor, action: 'personal_data.erased', subjectUserId: userId, detail: { ...counts, dataKeyShredded } });
+      return {
+        userId,
+        erasedAt,
+        ...counts,
+        dataKeyShredded,
+        liveCopiesUnreadableAt: erasedAt,
+        backupKeyVersions: backups?.versions ?? [],
+        backupsUnreadableFrom: backups?.from ?? null,
+        notice: receiptNotice(erasedAt, backups, this.backups.retentionDays),
+      };
     });
     // Subscribers see the cancellation; gate caches drop the user's answer.
     for (const row of canceled) await announce(this.bus, this.log, row);
@@ -147,4 +178,22 @@ export class PersonalDataService {
     }
     return receipt;
   }
+
+  /**
+   * Backups taken until now hold the data key wrapped by `keyVersion`, and older ones by any older
+   * version it was rotated from: each configured version up to it, less those already retired.
+   */
+  private async backupsOf(tx: Executor, keyVersion: number, erasedAt: Date) {
+    const retired = new Set((await masterKeyRepository.retired(tx)).map((row) => row.version));
+    const versions = [...new Set([...this.backups.masterKeyVersions.filter((v) => v <= keyVersion), keyVersion])].filter((v) => !retired.has(v)).sort((a, b) => a - b);
+    return { versions, from: new Date(erasedAt.getTime() + this.backups.retentionDays * DAY_MS) };
+  }
+}
+
+function receiptNotice(erasedAt: Date, backups: { versions: number[]; from: Date } | undefined, retentionDays: number): string {
+  if (!backups) return `未找到您的数据密钥:在线系统中已没有可解密的您的个人信息(${beijingDate(erasedAt)})。`;
+  const live = `您的数据密钥已于 ${beijingDate(erasedAt)} 删除,在线系统中的全部副本自此无法解密。`;
+  if (backups.versions.length === 0) return `${live}封装该密钥的主密钥版本均已停用销毁,备份中的副本同样无法解密。`;
+  const names = backups.versions.map((v) => `v${v}`).join('、');
+  return `${live}数据备份最长保留 ${retentionDays} 天,其中的副本仍以主密钥 ${names} 封装;这些主密钥版本最早于 ${beijingDate(backups.from)} 停用销毁,此后备份中的副本亦无法解密。`;
 }

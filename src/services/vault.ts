@@ -18,8 +18,9 @@ interface SealedApplicant {
 
 /**
  * Personal data at rest: each value sealed under its owner's data key, each data key wrapped by the
- * master keyring. Deleting a user's key (shred) leaves every copy of their data unreadable,
- * backups included.
+ * master keyring. Deleting a user's key (shred) leaves every live copy of their data unreadable at
+ * once; a backup still holds the wrapped key until the master key versions that wrapped it are
+ * retired (see key-retirement.ts).
  */
 export class PersonalDataVault {
   constructor(
@@ -87,7 +88,8 @@ export class PersonalDataVault {
     return this.openBytes(userId, aad.faceImage(verificationId), sealed);
   }
 
-  async shred(db: Executor, userId: string) {
+  /** Deletes the user's data key; returns the master key version that wrapped it (undefined: none). */
+  async shred(db: Executor, userId: string): Promise<number | undefined> {
     return userKeyRepository.delete(db, userId);
   }
 }

@@ -7,6 +7,8 @@ import { PersonalDataService } from '../../src/services/personal-data.service.js
 import { gql, redactorToken, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { DELETE, EXPORT, REDACT, startedUser, STATUS, TEST_USER_AGENT, verifiedUser } from '../support/verified-user.js';
 
+const DAY_MS = 86_400_000;
+
 describe(PersonalDataService.name, () => {
   let app: TestApp;
   beforeAll(async () => {
@@ -130,6 +132,30 @@ describe(PersonalDataService.name, () => {
       expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true });
       const actions = (await app.db.select().from(auditEvents).where(eq(auditEvents.subjectUserId, user.userId)).orderBy(auditEvents.seq)).map((e) => e.action);
       expect(actions).toEqual(['verification.started', 'verification.verified', 'personal_data.erased']);
+    });
+  });
+
+  describe('the deletion receipt', () => {
+    it('says the live copies are unreadable from the erasure on', async () => {
+      const user = await verifiedUser(app, 'receipt-live');
+      const receipt = (await gql(app, DELETE, {}, user.token)).data!.deleteMyData;
+      expect(receipt.liveCopiesUnreadableAt).toBe(receipt.erasedAt);
+      expect(receipt.notice).toContain('在线系统中的全部副本自此无法解密');
+    });
+
+    it('names the master key versions a backup may still open the data key with, and the earliest they can be retired', async () => {
+      const user = await verifiedUser(app, 'receipt-backups');
+      const receipt = (await gql(app, DELETE, {}, user.token)).data!.deleteMyData;
+      expect(receipt.backupKeyVersions).toEqual([1]);
+      expect(Date.parse(receipt.backupsUnreadableFrom) - Date.parse(receipt.erasedAt)).toBe(30 * DAY_MS);
+      const day = new Date(Date.parse(receipt.backupsUnreadableFrom) + 8 * 3_600_000).toISOString().slice(0, 10);
+      expect(receipt.notice).toContain(`仍以主密钥 v1 封装`);
+      expect(receipt.notice).toContain(`最早于 ${day} 停用销毁`);
+    });
+
+    it('promises nothing of backups when the user had no data key', async () => {
+      const receipt = (await gql(app, DELETE, {}, await tokenFor('receipt-nothing'))).data!.deleteMyData;
+      expect(receipt).toMatchObject({ dataKeyShredded: false, backupKeyVersions: [], backupsUnreadableFrom: null });
     });
   });
 

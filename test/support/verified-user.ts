@@ -59,7 +59,12 @@ export const EXPORT = /* GraphQL */ `
   }
 `;
 export const DELETE = /* GraphQL */ `
-  mutation { deleteMyData { userId erasedAt dataKeyShredded verificationsCanceled verificationsErased consentsErased identitiesRemoved faceImagesRemoved } }
+  mutation {
+    deleteMyData {
+      userId erasedAt dataKeyShredded verificationsCanceled verificationsErased consentsErased identitiesRemoved faceImagesRemoved
+      liveCopiesUnreadableAt backupKeyVersions backupsUnreadableFrom notice
+    }
+  }
 `;
 export const REDACT = /* GraphQL */ `
   mutation($userId: ID!) { redactUser(userId: $userId) { userId dataKeyShredded verificationsErased identitiesRemoved } }
