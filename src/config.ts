@@ -43,6 +43,18 @@ const schema = z
     /** …or is served only on this port, bound to METRICS_HOST (an internal address). */
     METRICS_PORT: optional.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
     METRICS_HOST: z.string().default('127.0.0.1'),
+    /**
+     * OpenTelemetry traces over OTLP/HTTP to this base URL (`/v1/traces` is appended); off when unset,
+     * and then nothing of the SDK is loaded. The exporter reads the other OTEL_EXPORTER_OTLP_* itself.
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: optional.pipe(z.url().optional()),
+    OTEL_SDK_DISABLED: flag,
+    OTEL_SERVICE_NAME: z.string().min(1).default('realname'),
+    OTEL_TRACES_SAMPLER: z
+      .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+      .default('parentbased_always_on'),
+    /** The ratio of the `traceidratio` samplers. */
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 
     PROVIDER: z.enum(['aliyun', 'sandbox']).optional(),
     /** Staging only: lets NODE_ENV=production run on the sandbox emulator (logged loudly at start). */
@@ -150,6 +162,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** Traces are exported (and the OpenTelemetry SDK loaded) only with an endpoint, and not when OTEL_SDK_DISABLED=true. */
+export const tracesEnabled = (config: Config) => config.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined && !config.OTEL_SDK_DISABLED;
 
 /** Reads the environment once; throws a ConfigError naming every bad variable. Values never echoed. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

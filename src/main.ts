@@ -1,17 +1,23 @@
-import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, tracesEnabled } from './config.js';
 import { createLogger } from './logger.js';
 
 try {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
+  // Before the app's modules are imported, so that the instrumentations see node:http, graphql and
+  // ioredis load. Without an endpoint nothing of the SDK is ever loaded.
+  const tracing = tracesEnabled(config) ? (await import('./telemetry/tracing.js')).startTracing(config, log) : undefined;
+  const { createApp } = await import('./app.js');
   const app = await createApp(config, { logger: log });
   const stop = (signal: string) => {
     log.info({ signal }, 'stopping');
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    app
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
@@ -22,3 +28,4 @@ try {
   }
   throw error;
 }
+

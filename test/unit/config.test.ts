@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, tracesEnabled } from '../../src/config.js';
 
 describe(loadConfig.name, () => {
   it('runs embedded with nothing configured', () => {
@@ -99,6 +99,17 @@ describe(loadConfig.name, () => {
       const staging = { PROVIDER: 'sandbox', ALLOW_SANDBOX: 'true', PUBLIC_BASE_URL: 'http://realname.staging.internal' };
       expect(problemsWith(staging)).toEqual([]);
     });
+  });
+
+  it('exports traces only with an OTLP endpoint, and not when OTEL_SDK_DISABLED=true', () => {
+    expect(tracesEnabled(loadConfig({}))).toBe(false);
+    const traced = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' });
+    expect(tracesEnabled(traced)).toBe(true);
+    expect(traced).toMatchObject({ OTEL_SERVICE_NAME: 'realname', OTEL_TRACES_SAMPLER: 'parentbased_always_on', OTEL_TRACES_SAMPLER_ARG: 1 });
+    expect(tracesEnabled(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }))).toBe(false);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector', OTEL_TRACES_SAMPLER: 'sometimes', OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT[\s\S]*OTEL_TRACES_SAMPLER[\s\S]*OTEL_TRACES_SAMPLER_ARG/,
+    );
   });
 
   it('reads AUTH_MAX_TOKEN_AGE_SECONDS, a day by default', () => {
