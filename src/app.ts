@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import type { Config } from './config.js';
+import { tracesEnabled, type Config } from './config.js';
 import { BlindIndex } from './crypto/blind-index.js';
 import { parseMasterKeys } from './crypto/envelope.js';
 import { openPglite, openPostgres, type DatabaseHandle } from './db/database.js';
@@ -44,6 +44,7 @@ import { VerificationService } from './services/verification.service.js';
 import { verificationRepository } from './repositories/verification.repository.js';
 import { runInScope } from './telemetry/context.js';
 import { instrumentBus, instrumentProvider } from './telemetry/instrument.js';
+import { inSpan } from './telemetry/spans.js';
 
 export interface AppOverrides {
   logger?: Logger;
@@ -67,7 +68,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const metrics = createMetrics();
   try {
     const secrets = embeddedSecrets(config, log);
-    const database = overrides.database ?? (config.DATABASE_URL ? await openPostgres(config.DATABASE_URL) : await openPglite(config.DATA_DIR));
+    const traced = tracesEnabled(config);
+    const database = overrides.database ?? (config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, { traced }) : await openPglite(config.DATA_DIR, { traced }));
     if (!overrides.database) closers.push(() => database.close());
 
     let redis: Redis | undefined;
@@ -271,8 +273,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const retention = every(PURGE_INTERVAL_MS, async () => {
       await services.retention.purge();
     }, log);
-    // Each run's lines share one id, as a request's do.
-    const reconciler = every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => runInScope(`reconcile-${randomUUID()}`, async () => {
+    // Each run's lines share one id, as a request's do, and its statements and provider calls one trace.
+    const reconciler = every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => inSpan('reconcile', {}, () => runInScope(`reconcile-${randomUUID()}`, async () => {
       const outcome = await results.reconcile().catch((error: unknown) => {
         metrics.reconcilerRuns.inc({ result: 'error' });
         throw error;
@@ -281,7 +283,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       metrics.reconciled.inc({ outcome: 'checked' }, outcome.checked);
       metrics.reconciled.inc({ outcome: 'settled' }, outcome.settled);
       metrics.reconciled.inc({ outcome: 'expired' }, outcome.expired);
-    }), log);
+    })), log);
 
     log.info({ port, database: database.kind, pubsub: bus.kind, provider: provider.mode }, 'realname listening');
 

@@ -11,6 +11,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { watchPool, type PoolUsage } from '../telemetry/database-pool.js';
+import { tracePglite, traceQueries } from '../telemetry/query-spans.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -43,10 +44,11 @@ export function packageRoot(dir: string): string {
 /** Serialises migrations when several replicas start at once. */
 const MIGRATION_LOCK = 7_251_443;
 
-export async function openPostgres(url: string, { max = 10 } = {}): Promise<DatabaseHandle> {
+/** `traced`: a span per statement and transaction (only when traces are exported). */
+export async function openPostgres(url: string, { max = 10, traced = false } = {}): Promise<DatabaseHandle> {
   const pool = watchPool(postgres(url, { max, onnotice: () => {}, connect_timeout: 10 }), max);
   const client = pool.client;
-  const db = drizzlePostgres({ client, schema }) as unknown as Database;
+  const db = drizzlePostgres({ client: traced ? traceQueries(client) : client, schema }) as unknown as Database;
   // One connection, so the advisory lock and the migration share a session.
   const migrator = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
@@ -71,14 +73,14 @@ export async function openPostgres(url: string, { max = 10 } = {}): Promise<Data
 }
 
 /** The embedded database: PostgreSQL compiled to WASM, files under `dataDir` (memory when omitted). */
-export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
+export async function openPglite(dataDir?: string, { traced = false } = {}): Promise<DatabaseHandle> {
   let path: string | undefined;
   if (dataDir) {
     path = join(dataDir, 'pglite');
     mkdirSync(path, { recursive: true });
   }
   const client = new PGlite(path);
-  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  const db = drizzlePglite({ client: traced ? tracePglite(client) : client, schema }) as unknown as Database;
   await migratePglite(drizzlePglite({ client }), { migrationsFolder });
   return {
     db,
