@@ -1,6 +1,8 @@
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
-import { tagVerification } from './context.js';
+import { SpanKind } from '@opentelemetry/api';
+import { currentScope, tagVerification } from './context.js';
+import { ATTR, inSpan } from './spans.js';
 import { ProviderError, type FaceVerifyProvider } from '../providers/provider.js';
 import type { EventBus, TopicPayloads } from '../pubsub/event-bus.js';
 
@@ -43,24 +45,33 @@ const ACTIONS = {
   contrastFaceVerify: 'ContrastFaceVerify',
 } as const;
 
-/** Calls, outcomes and latency of every cloudauth action, retries and failover included. */
+/**
+ * Calls, outcomes and latency of every cloudauth action, retries and failover included: a metric,
+ * a log line and a span named after the action (its HTTP attempts beneath it). Neither the span nor
+ * the line carries what was sent or answered, only the outcome and Aliyun's code.
+ */
 export function instrumentProvider(provider: FaceVerifyProvider, metrics: Metrics, log: Logger): FaceVerifyProvider {
-  const call = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
-    const stop = metrics.providerDuration.startTimer({ action });
-    let outcome = 'ok';
-    let providerCode: string | undefined;
-    try {
-      return await run();
-    } catch (error) {
-      outcome = error instanceof ProviderError ? error.kind : 'error';
-      if (error instanceof ProviderError) providerCode = error.providerCode;
-      throw error;
-    } finally {
-      const seconds = stop({ outcome });
-      metrics.providerCalls.inc({ action, outcome });
-      log.info({ action, outcome, providerCode, ms: Math.round(seconds * 1000) }, 'provider call');
-    }
-  };
+  const call = <T>(action: string, run: () => Promise<T>): Promise<T> =>
+    inSpan(action, { kind: SpanKind.CLIENT, attributes: { [ATTR.providerAction]: action, [ATTR.providerMode]: provider.mode } }, async (span) => {
+      const stop = metrics.providerDuration.startTimer({ action });
+      let outcome = 'ok';
+      let providerCode: string | undefined;
+      try {
+        return await run();
+      } catch (error) {
+        outcome = error instanceof ProviderError ? error.kind : 'error';
+        if (error instanceof ProviderError) providerCode = error.providerCode;
+        throw error;
+      } finally {
+        const seconds = stop({ outcome });
+        metrics.providerCalls.inc({ action, outcome });
+        const verificationId = currentScope()?.verificationId;
+        span.setAttribute(ATTR.providerOutcome, outcome);
+        if (providerCode) span.setAttribute(ATTR.providerCode, providerCode);
+        if (verificationId) span.setAttribute(ATTR.verificationId, verificationId);
+        log.info({ action, outcome, providerCode, ms: Math.round(seconds * 1000) }, 'provider call');
+      }
+    });
   return {
     mode: provider.mode,
     checkIdentity: (name, idCardNumber) => call(ACTIONS.checkIdentity, () => provider.checkIdentity(name, idCardNumber)),
