@@ -98,6 +98,8 @@ const schema = z
     IDENTITY_VALIDITY_DAYS: int(365, 1),
     /** An expired identity's sealed name and number are kept this long for a renewal (issue #13), then purged. */
     IDENTITY_RENEWAL_GRACE_DAYS: int(30),
+    /** How many days before expiry an identity may be renewed (and `identity.renewable` is sent). */
+    IDENTITY_RENEWAL_DAYS: int(30, 1),
     /** Users whose gate facts each replica keeps in memory (0 turns the cache off). */
     GATE_CACHE_ENTRIES: int(50_000),
     VERIFICATION_TTL_MINUTES: int(30, 1),
@@ -114,6 +116,18 @@ const schema = z
     REVIEW_TWO_PERSON: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     REVEAL_LIMIT_PER_OPERATOR: int(20, 1),
     REVEAL_LIMIT_WINDOW_SECONDS: int(3600, 1),
+
+    /** Where signed lifecycle events go (the letter platform); no webhooks when unset. */
+    WEBHOOK_URL: optional.pipe(z.url().optional()),
+    /** Signs every delivery (HMAC-SHA256); the receiver holds the same secret. */
+    WEBHOOK_SECRET: optional.pipe(z.string().min(32).optional()),
+    WEBHOOK_TIMEOUT_MS: int(5000, 100),
+    /** A delivery is given up (FAILED, replayable by operators) after this many attempts… */
+    WEBHOOK_MAX_ATTEMPTS: int(16, 1),
+    /** …or this long after the event, whichever comes first. */
+    WEBHOOK_MAX_AGE_HOURS: int(24, 1),
+    /** How often each replica looks for due deliveries. */
+    WEBHOOK_POLL_INTERVAL_SECONDS: int(5, 1),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -140,6 +154,10 @@ const schema = z
         problem('PUBLIC_BASE_URL', 'must be https: when NODE_ENV=production');
       }
       if (env.AUTH_JWKS_URL && !env.AUTH_JWKS_URL.startsWith('https:')) problem('AUTH_JWKS_URL', 'must be https: when NODE_ENV=production');
+    }
+    if (env.WEBHOOK_URL) {
+      need('WEBHOOK_SECRET', 'when WEBHOOK_URL is set (receivers check every delivery against it)');
+      if (production && !env.WEBHOOK_URL.startsWith('https:')) problem('WEBHOOK_URL', 'must be https: when NODE_ENV=production');
     }
     if (!sandbox) {
       for (const name of ['ALIYUN_ACCESS_KEY_ID', 'ALIYUN_ACCESS_KEY_SECRET', 'ALIYUN_SCENE_ID'] as const)

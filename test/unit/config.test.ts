@@ -95,6 +95,14 @@ describe(loadConfig.name, () => {
       expect(problemsWith({ ...sandbox, ALLOW_SANDBOX: 'true' })).toEqual([]);
     });
 
+    it('requires an https WEBHOOK_URL with a secret of at least 32 characters', () => {
+      const secret = 'w'.repeat(32);
+      expect(problemsWith({ WEBHOOK_URL: 'https://letters.example/hooks/realname', WEBHOOK_SECRET: secret })).toEqual([]);
+      expect(problemsWith({ WEBHOOK_URL: 'http://letters.example/hooks/realname', WEBHOOK_SECRET: secret })).toEqual([expect.stringMatching(/^WEBHOOK_URL: must be https/)]);
+      expect(problemsWith({ WEBHOOK_URL: 'https://letters.example/hooks/realname' })).toEqual([expect.stringMatching(/^WEBHOOK_SECRET: required/)]);
+      expect(problemsWith({ WEBHOOK_URL: 'https://letters.example/hooks/realname', WEBHOOK_SECRET: 'too-short' })).toEqual([expect.stringMatching(/^WEBHOOK_SECRET:/)]);
+    });
+
     it('lets only the staging sandbox call back over plain http', () => {
       const staging = { PROVIDER: 'sandbox', ALLOW_SANDBOX: 'true', PUBLIC_BASE_URL: 'http://realname.staging.internal' };
       expect(problemsWith(staging)).toEqual([]);
@@ -110,6 +118,13 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector', OTEL_TRACES_SAMPLER: 'sometimes', OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(
       /OTEL_EXPORTER_OTLP_ENDPOINT[\s\S]*OTEL_TRACES_SAMPLER[\s\S]*OTEL_TRACES_SAMPLER_ARG/,
     );
+  });
+
+  it('sends no webhooks unless WEBHOOK_URL is set, and renews from 30 days before expiry', () => {
+    const config = loadConfig({});
+    expect(config.WEBHOOK_URL).toBeUndefined();
+    expect(config.IDENTITY_RENEWAL_DAYS).toBe(30);
+    expect(() => loadConfig({ WEBHOOK_URL: 'http://localhost:9000/hooks' })).toThrow(/WEBHOOK_SECRET: required/);
   });
 
   it('reads AUTH_MAX_TOKEN_AGE_SECONDS, a day by default', () => {
