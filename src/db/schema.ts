@@ -205,3 +205,38 @@ export const lockoutResets = pgTable('lockout_resets', {
   resetAt: at('reset_at').notNull(),
   resetBy: text('reset_by').notNull(),
 });
+
+export const webhookEventTypes = ['identity.verified', 'identity.renewable', 'identity.expired', 'identity.revoked', 'review.decided'] as const;
+export const webhookDeliveryStatuses = ['PENDING', 'DELIVERED', 'FAILED'] as const;
+
+/**
+ * The outbox: an event is written in the transaction of the change it reports, and a delivery worker
+ * POSTs it to WEBHOOK_URL until it is acknowledged or given up. `body` is the exact JSON sent (ids,
+ * types, times, the user id: no PII); `dedupeKey` makes the lifecycle sweep's events once per
+ * identity and validity period. `lastError` is a code (`HTTP_503`, `TIMEOUT`), never a response body.
+ */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: uuid('id').primaryKey(),
+    type: text('type', { enum: webhookEventTypes }).notNull(),
+    userId: text('user_id').notNull(),
+    occurredAt: at('occurred_at').notNull(),
+    body: text('body').notNull(),
+    dedupeKey: text('dedupe_key'),
+    status: text('status', { enum: webhookDeliveryStatuses }).notNull().default('PENDING'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: at('next_attempt_at').notNull(),
+    /** After this no retry is scheduled (WEBHOOK_MAX_AGE_HOURS from the event, or from a replay). */
+    giveUpAt: at('give_up_at').notNull(),
+    lastAttemptAt: at('last_attempt_at'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    deliveredAt: at('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_events_dedupe_idx').on(t.dedupeKey),
+    index('webhook_events_due_idx').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
+    index('webhook_events_status_idx').on(t.status, t.occurredAt),
+  ],
+);
