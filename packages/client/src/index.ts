@@ -9,3 +9,4 @@ export { alipayFetch, alipayWebSocket, type AlipayLike } from './miniprogram/ali
 export type { MiniProgramWebSocket, MiniProgramWebSocketConstructor } from './miniprogram/miniprogram-socket.js';
 export { createOperatorClient, type OperatorClient, type OperatorClientOptions } from './operator-client.js';
 export type { AdminUserQuery, ReviewCasesQuery, ReviewDecision, ReviewStatus, StatsInterval, VerificationStatsQuery } from './gql/graphql.js';
+export { verifyWebhookSignature, type VerifyWebhookOptions, type WebhookVerification } from './webhook-signature.js';
