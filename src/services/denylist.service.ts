@@ -11,6 +11,7 @@ import { operatorRepository } from '../repositories/operator.repository.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
 import type { RequestMeta } from '../domain/application.js';
 import type { StartGuard } from './start-guard.js';
+import { recordRevocations } from './webhook-outbox.js';
 
 export interface DenylistChange {
   kind: DenylistKind;
@@ -81,6 +82,7 @@ export class DenylistService {
         : await denylistRepository.remove(tx, kind, value);
       const accounts = kind === 'USER' ? { bound: [value], tried: [] } : await operatorRepository.accountsByIndex(tx, value);
       const affected = [...new Set([...accounts.bound, ...accounts.tried])];
+      if (deny && changed) await recordRevocations(tx, accounts.bound, 'DENIED', now, { kind, value });
       // Each account holding the number sees the operator's action in its own trail.
       const action = `${deny ? 'deny' : 'allow'}_${kind === 'USER' ? 'user' : 'id_number'}`;
       await auditOperatorAction(tx, operator, action, affected.length ? affected : [null], now, { reason, changed, ...(kind === 'ID_NUMBER' ? { indexRef: reference } : {}) });

@@ -2,6 +2,7 @@ import type { Executor } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
+import { recordIdentityVerified } from './webhook-outbox.js';
 
 /** How many accounts one ID number may be bound to, and for how long a binding is valid. */
 export interface BindingRules {
@@ -20,14 +21,16 @@ export async function bindIdentity(tx: Executor, row: Pick<VerificationRow, 'id'
   const held = new Set(await identityRepository.slotsHeldByOthers(tx, row.idNumberIndex!, row.userId));
   const slot = [...Array(rules.maxAccountsPerIdentity).keys()].find((s) => !held.has(s));
   if (slot === undefined) return false;
-  await identityRepository.upsert(tx, {
+  const binding = {
     userId: row.userId,
     verificationId: row.id,
     idNumberIndex: row.idNumberIndex!,
     slot,
     verifiedAt: now,
     expiresAt: new Date(now.getTime() + rules.identityValidityDays * DAY_MS),
-  });
+  };
+  await identityRepository.upsert(tx, binding);
+  await recordIdentityVerified(tx, binding, now);
   return true;
 }
 

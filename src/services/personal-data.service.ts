@@ -14,6 +14,7 @@ import { appendAudit, type AuditDetail } from './audit-log.js';
 import type { PersonalDataLimiter } from './personal-data-limits.js';
 import { announce, moveVerification } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
+import { recordRevocations } from './webhook-outbox.js';
 
 export interface PersonalDataExport {
   userId: string;
@@ -149,6 +150,7 @@ export class PersonalDataService {
       const open = await verificationRepository.openForUser(tx, userId);
       const moved = open && (await moveVerification(tx, open.id, { to: 'CANCELED', failureCode: 'CANCELED_BY_USER', actor }, erasedAt));
       if (moved) canceled.push(moved);
+      await recordRevocations(tx, [userId], 'ERASED', erasedAt);
       const counts = {
         verificationsCanceled: canceled.length,
         verificationsErased: (await personalDataRepository.eraseVerifications(tx, userId)).length,

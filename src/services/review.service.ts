@@ -14,6 +14,7 @@ import { appendAudit } from './audit-log.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
 import { bindIdentity, isSlotRace } from './identity-binding.js';
 import { announce, moveVerification } from './transitions.js';
+import { recordReviewDecided } from './webhook-outbox.js';
 import type { PersonalDataVault } from './vault.js';
 import { isUuid } from '../domain/actor.js';
 
@@ -238,6 +239,7 @@ export class ReviewService {
     // Rolls the move back too: another operator decided (or added an approval) meanwhile.
     if (!closed) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该审核已被他人处理,请刷新后重试');
     await auditOperatorAction(tx, operator, action, [found.userId], now, { reason, caseId: found.id }, found.verificationId);
+    await recordReviewDecided(tx, { userId: found.userId, caseId: found.id, decision: closed.status === 'APPROVED' ? 'APPROVED' : 'REJECTED' }, now);
   }
 
   /** A case whose verification is no longer open was overtaken by a new start of the user: withdrawn. */

@@ -19,6 +19,7 @@ import type { AuditDetail } from './audit-log.js';
 import { checkUserId } from './denylist.service.js';
 import { auditOperatorAction, requireOperator, type Operator } from './operator-audit.js';
 import type { PersonalDataVault } from './vault.js';
+import { recordRevocations } from './webhook-outbox.js';
 
 export interface RevealLimit {
   perOperator: number;
@@ -153,6 +154,7 @@ export class SupportService {
     const reason = operatorReason(rawReason);
     const now = this.clock();
     const released = await this.db.transaction(async (tx) => {
+      await recordRevocations(tx, [userId], 'RELEASED', now);
       const [removed] = await identityRepository.deleteForUser(tx, userId);
       await auditOperatorAction(tx, operator, 'release_identity', [userId], now, { reason, released: Boolean(removed) });
       return Boolean(removed);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifications } from '../../src/db/schema.js';
+import { verifications, webhookEvents } from '../../src/db/schema.js';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { fifteenDigitForm, startedUser, startVerification, verifiedUser } from '../support/verified-user.js';
@@ -35,6 +35,11 @@ describe('one identity, one account', () => {
     const res = await startAs(app, 'bound-second', first.idCardNumber);
     expect(res.errors![0]!.extensions!.code).toBe('IDENTITY_ALREADY_BOUND');
     expect(await app.db.select().from(verifications).where(eq(verifications.userId, 'bound-second'))).toEqual([]);
+  });
+
+  it('writes no webhook event without WEBHOOK_URL', async () => {
+    const user = await verifiedUser(app, 'bound-no-webhooks');
+    expect(await app.db.select().from(webhookEvents).where(eq(webhookEvents.userId, user.userId))).toEqual([]);
   });
 
   it('refuses the 15-digit form of a bound number too', async () => {
