@@ -41,6 +41,8 @@ import { PersonalDataVault } from './services/vault.js';
 import { VerificationResultService } from './services/verification-result.service.js';
 import { VerificationWatch } from './services/verification-watch.js';
 import { VerificationService } from './services/verification.service.js';
+import { useWebhookOutbox } from './services/webhook-outbox.js';
+import { WebhookService } from './services/webhook.service.js';
 import { verificationRepository } from './repositories/verification.repository.js';
 import { runInScope } from './telemetry/context.js';
 import { instrumentBus, instrumentProvider } from './telemetry/instrument.js';
@@ -54,6 +56,11 @@ export interface AppOverrides {
 }
 
 const AUDIT_HEAD_INTERVAL_MS = 60_000;
+/**
+ * The renewal/expiry sweep is a daily job in what it promises (once per identity and validity period),
+ * run hourly so a replica restarted more often than daily still runs it; repeats add nothing.
+ */
+const LIFECYCLE_SWEEP_INTERVAL_MS = 3_600_000;
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
@@ -125,6 +132,23 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     closers.unshift(async () => {
       unlistenGate();
       unlistenGateReconnect();
+    });
+    useWebhookOutbox(config.WEBHOOK_URL ? { maxAgeHours: config.WEBHOOK_MAX_AGE_HOURS } : undefined);
+    const webhooks = new WebhookService({
+      db,
+      settings: config.WEBHOOK_URL
+        ? {
+            url: config.WEBHOOK_URL,
+            secret: config.WEBHOOK_SECRET!,
+            timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+            maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+            maxAgeHours: config.WEBHOOK_MAX_AGE_HOURS,
+            renewalDays: config.IDENTITY_RENEWAL_DAYS,
+          }
+        : undefined,
+      clock,
+      log,
+      onAttempt: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
     });
     const accessLog = new AccessLog(db, clock);
     const authStatus = new AuthStatusService({
@@ -206,6 +230,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       ),
       denylist,
       stats: new StatsService(db, clock),
+      webhooks,
     };
 
     watchReviewQueue(metrics.registry, () => services.stats.reviewQueue());
@@ -221,6 +246,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       gateCache: () => gateCache.stats,
       databasePool: database.poolUsage,
       ready: async () => (await readiness.check()).ready,
+      webhookOutbox: async () => {
+        const { pending, failed, oldestPendingAt } = await webhooks.backlog();
+        return { pending, failed, oldestPendingAgeSeconds: oldestPendingAt ? Math.max(0, (clock().getTime() - oldestPendingAt.getTime()) / 1000) : 0 };
+      },
     });
     const http = await createHttpServer(
       server,
@@ -285,6 +314,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       metrics.reconciled.inc({ outcome: 'expired' }, outcome.expired);
     })), log);
 
+    // Only with WEBHOOK_URL: without it nothing is written to the outbox either.
+    const webhookDelivery = webhooks.enabled
+      ? every(config.WEBHOOK_POLL_INTERVAL_SECONDS * 1000, () => runInScope(`webhooks-${randomUUID()}`, async () => {
+          await webhooks.deliverDue();
+        }), log)
+      : undefined;
+    const lifecycleSweep = webhooks.enabled
+      ? every(LIFECYCLE_SWEEP_INTERVAL_MS, () => runInScope(`lifecycle-sweep-${randomUUID()}`, async () => {
+          const written = await webhooks.sweepLifecycle();
+          log.info({ renewable: written.renewable, expired: written.expired }, 'lifecycle sweep');
+        }), log)
+      : undefined;
+
     log.info({ port, database: database.kind, pubsub: bus.kind, provider: provider.mode }, 'realname listening');
 
     let closing: Promise<void> | undefined;
@@ -313,7 +355,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
             log.info({ seconds: config.SHUTDOWN_DELAY_SECONDS }, 'unready; draining before stop');
             await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_SECONDS * 1000));
           }
-          await Promise.all([reconciler.stop(), retention.stop(), auditSealer.stop(), auditHead.stop()]);
+          await Promise.all([reconciler.stop(), retention.stop(), auditSealer.stop(), auditHead.stop(), webhookDelivery?.stop(), lifecycleSweep?.stop()]);
           await http.stop();
           // Reads answered while draining queued their audit events: chain them before the pool goes.
           await services.accessLog.seal().catch((error: Error) => log.error({ err: { type: error.name } }, 'audit seal at shutdown failed'));

@@ -15,6 +15,7 @@ import type { VerificationResultService } from '../services/verification-result.
 import type { RequestMeta } from '../domain/application.js';
 import type { MaskedApplicant, VerificationService } from '../services/verification.service.js';
 import type { VerificationWatch } from '../services/verification-watch.js';
+import type { WebhookService } from '../services/webhook.service.js';
 
 export interface Services {
   verifications: VerificationService;
@@ -29,6 +30,7 @@ export interface Services {
   support: SupportService;
   denylist: DenylistService;
   stats: StatsService;
+  webhooks: WebhookService;
 }
 
 export interface GraphQLContext {

@@ -10,6 +10,8 @@ export interface MetricSources {
   /** Undefined for the embedded PGlite, which has no pool. */
   databasePool(): { inUse: number; idle: number; waiting: number } | undefined;
   ready(): Promise<boolean>;
+  /** Outbox rows waiting for delivery, given up (FAILED), and the oldest waiting event's age. */
+  webhookOutbox(): Promise<{ pending: number; failed: number; oldestPendingAgeSeconds: number }>;
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -143,6 +145,35 @@ export function createMetrics() {
       registers,
       async collect() {
         if (sources) this.set((await sources.ready().catch(() => false)) ? 1 : 0);
+      },
+    }),
+
+    webhookDeliveries: new Counter({
+      name: 'realname_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered, retried, failed: given up after the last attempt)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    // Gauges are collected concurrently: each reads the outbox itself rather than set another's value.
+    webhookBacklog: new Gauge({
+      name: 'realname_webhook_outbox_backlog',
+      help: 'Webhook events in the shared outbox by status: pending (not delivered yet, retried) and failed (given up until an operator replays them); the same on every replica',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const outbox = await sources?.webhookOutbox().catch(() => undefined);
+        if (!outbox) return;
+        this.set({ status: 'pending' }, outbox.pending);
+        this.set({ status: 'failed' }, outbox.failed);
+      },
+    }),
+    webhookOldestPending: new Gauge({
+      name: 'realname_webhook_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest undelivered webhook event (0 when none)',
+      registers,
+      async collect() {
+        const outbox = await sources?.webhookOutbox().catch(() => undefined);
+        if (outbox) this.set(outbox.oldestPendingAgeSeconds);
       },
     }),
 
