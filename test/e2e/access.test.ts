@@ -153,6 +153,16 @@ const OPERATIONS = {
     query: `query { denylist { kind } }`,
     variables: () => ({}),
   },
+  'webhookDeliveries': {
+    field: 'webhookDeliveries',
+    query: `query { webhookDeliveries(status: FAILED, first: 5) { totalCount } }`,
+    variables: () => ({}),
+  },
+  'replayWebhook': {
+    field: 'replayWebhook',
+    query: `mutation($id: ID!) { replayWebhook(id: $id, reason: "access matrix") { id } }`,
+    variables: () => ({ id: randomUUID() }),
+  },
   'verificationStats': {
     field: 'verificationStats',
     query: `query($from: DateTimeISO!, $to: DateTimeISO!) { verificationStats(from: $from, to: $to, interval: HOUR) { interval } }`,
@@ -201,6 +211,8 @@ const EXPECTED: Record<Operation, Record<Accepted, Outcome>> = {
   'allowUser':              { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
   'denylist':               { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
   'verificationStats':      { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'webhookDeliveries':      { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'data' },
+  'replayWebhook':          { owner: 'FORBIDDEN',      otherUser: 'FORBIDDEN', service: 'FORBIDDEN',      redactor: 'FORBIDDEN',      operator: 'NOT_FOUND' },
 };
 
 /** Tokens refused outright, each naming the owner as `sub`: UNAUTHENTICATED on HTTP, close 4403 on graphql-ws. */
