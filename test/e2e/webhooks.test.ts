@@ -165,15 +165,19 @@ describe('webhooks to the letter platform', () => {
 });
 
 describe('the embedded default (PGlite)', () => {
+  let embedded: TestApp;
+  // Started in the hook: a fresh PGlite takes seconds, more on a loaded machine.
+  beforeAll(async () => {
+    embedded = await startTestApp({ storage: 'embedded', env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, WEBHOOK_POLL_INTERVAL_SECONDS: '1' }, overrides: { clock } });
+  });
+  afterAll(async () => {
+    await embedded?.stop();
+  });
+
   it('delivers on its timer, with nothing called', async () => {
-    const embedded = await startTestApp({ storage: 'embedded', env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, WEBHOOK_POLL_INTERVAL_SECONDS: '1' }, overrides: { clock } });
-    try {
-      await receiver.setState('up');
-      const user = await verifiedUser(embedded, 'hook-embedded');
-      await expect.poll(() => receiver.received.filter((e) => e.userId === user.userId).map((e) => e.type)).toEqual(['identity.verified']);
-    } finally {
-      await embedded.stop();
-    }
+    await receiver.setState('up');
+    const user = await verifiedUser(embedded, 'hook-embedded');
+    await expect.poll(() => receiver.received.filter((e) => e.userId === user.userId).map((e) => e.type)).toEqual(['identity.verified']);
   });
 });
 
