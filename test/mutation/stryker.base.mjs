@@ -24,6 +24,9 @@ export function strykerOptions(part) {
     // Two cores shared with everything else: one test runner next to the type checker.
     concurrency: 1,
     timeoutMS: 30_000,
+    // The services' initial run (every unit and integration test, with coverage) takes over Stryker's
+    // default five minutes when the machine's load is high.
+    dryRunTimeoutMinutes: 30,
     tempDirName: `.stryker-tmp-${part}`,
     ignorePatterns: ['.stryker-tmp*', 'reports', 'dist', 'data', 'test-artifacts', 'bench/.work', 'coverage'],
     cleanTempDir: 'always',
