@@ -2,6 +2,15 @@ import { asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { auditEvents, pendingAuditEvents } from '../db/schema.js';
 
+const pendingRow = (r: NewPendingAuditRow) => ({
+  at: r.at.toISOString(),
+  actor: r.actor,
+  action: r.action,
+  subject_user_id: r.subjectUserId ?? null,
+  verification_id: r.verificationId ?? null,
+  detail: r.detail,
+});
+
 export type AuditRow = typeof auditEvents.$inferSelect;
 export type NewAuditRow = typeof auditEvents.$inferInsert;
 export type NewPendingAuditRow = typeof pendingAuditEvents.$inferInsert;
@@ -37,8 +46,19 @@ export const auditRepository = {
     return db.select().from(auditEvents).where(eq(auditEvents.subjectUserId, userId)).orderBy(asc(auditEvents.seq));
   },
 
+  /**
+   * One statement for any number of rows, its one parameter a JSON array: nothing to build per row
+   * or column, and the same text every time, so the driver prepares it once. Rows get their ids in
+   * array order.
+   */
   async enqueue(db: Executor, rows: NewPendingAuditRow[]) {
-    if (rows.length) await db.insert(pendingAuditEvents).values(rows);
+    if (rows.length === 0) return;
+    await db.execute(sql`insert into pending_audit_events (at, actor, action, subject_user_id, verification_id, detail)
+      select e.at, e.actor, e.action, e.subject_user_id, e.verification_id, e.detail
+      from rows from (jsonb_to_recordset(${JSON.stringify(rows.map(pendingRow))}::jsonb)
+        as (at timestamptz, actor text, action text, subject_user_id text, verification_id uuid, detail jsonb))
+        with ordinality as e(at, actor, action, subject_user_id, verification_id, detail, n)
+      order by e.n`);
   },
 
   /** Takes the oldest queued events off the queue; the caller holds the chain lock. */

@@ -15,13 +15,15 @@ const MAX_BATCH = 500;
 /**
  * Every time a service (the letter backend) reads a user's data, a `data.accessed` event without
  * PII. The gate asks before every letter, so a read neither takes the chain's global lock (events
- * are queued, then chained in batches by `seal`) nor pays a round trip of its own: reads arriving
- * while an insert is in flight share the next one. Each read still waits until its event is
- * stored, so no answer leaves without its trace.
+ * are queued, then chained in batches by `seal`) nor pays a round trip of its own: the events of
+ * one event-loop turn (every request that turn read off its sockets) go in one multi-row insert,
+ * written once the turn's I/O is done (`setImmediate`), and those arriving while it is in flight
+ * go in the next. Each read waits until its own batch is stored, so no answer leaves without its
+ * trace; a batch that fails fails every read in it.
  */
 export class AccessLog {
   #waiting: Waiting[] = [];
-  #writing: Promise<void> | undefined;
+  #writing = false;
 
   constructor(
     private readonly db: Database,
@@ -34,12 +36,14 @@ export class AccessLog {
     const event = { at: this.clock(), actor: actorLabel(actor), action: 'data.accessed', subjectUserId, verificationId: verificationId ?? null, detail: { read } };
     return new Promise((stored, failed) => {
       this.#waiting.push({ event, stored, failed });
-      this.#writing ??= this.#write();
+      if (!this.#writing) {
+        this.#writing = true;
+        setImmediate(() => void this.#write());
+      }
     });
   }
 
   async #write() {
-    await Promise.resolve(); // reads of the same tick join the first insert
     while (this.#waiting.length) {
       const batch = this.#waiting.splice(0, MAX_BATCH);
       try {
@@ -49,7 +53,7 @@ export class AccessLog {
         for (const w of batch) w.failed(error);
       }
     }
-    this.#writing = undefined;
+    this.#writing = false;
   }
 
   /** Chains what is queued; run every second and once more at shutdown. */

@@ -1,3 +1,5 @@
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import type { Actor } from '../../src/domain/actor.js';
@@ -5,40 +7,87 @@ import { AccessLog } from '../../src/services/access-log.js';
 
 const service: Actor = { kind: 'service', subject: 'letter-backend' };
 const clock = () => new Date('2026-11-01T00:00:00Z');
+const dialect = new PgDialect();
 
-/** Just enough of drizzle for `insert(table).values(rows)`; records each insert's rows. */
+/**
+ * Just enough of drizzle for the queue's one statement: records each insert's rows (its JSON
+ * parameter). `hold` keeps an insert in flight until released.
+ */
 function fakeDatabase(fail: () => boolean) {
-  const inserts: unknown[][] = [];
+  const inserts: { subject_user_id: string }[][] = [];
+  let hold: Promise<void> | undefined;
+  let release = () => {};
   const db = {
-    insert: () => ({
-      values: async (rows: unknown[]) => {
-        if (fail()) throw new Error('database unavailable');
-        inserts.push(rows);
-      },
-    }),
+    execute: async (statement: SQL) => {
+      const { sql, params } = dialect.sqlToQuery(statement);
+      expect(sql).toMatch(/^insert into pending_audit_events/);
+      await hold;
+      if (fail()) throw new Error('database unavailable');
+      inserts.push(JSON.parse(params[0] as string));
+    },
   };
-  return { db: db as unknown as Database, inserts };
+  return {
+    db: db as unknown as Database,
+    inserts,
+    holdNext() {
+      hold = new Promise((resolve) => (release = resolve));
+      return () => {
+        hold = undefined;
+        release();
+      };
+    },
+  };
 }
 
 describe(AccessLog.name, () => {
-  it('writes reads that arrive together in one insert', async () => {
+  it('writes the reads of one event-loop turn in one insert, every event in it', async () => {
     const { db, inserts } = fakeDatabase(() => false);
     const log = new AccessLog(db, clock);
-    await Promise.all(Array.from({ length: 5 }, (_, i) => log.serviceRead(service, `user-${i}`, 'verifyIdentity')));
-    expect(inserts.map((rows) => rows.length)).toEqual([5]);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => log.serviceRead(service, `user-${i}`, 'verifyIdentity')));
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]!.map((row) => row.subject_user_id)).toEqual(Array.from({ length: 50 }, (_, i) => `user-${i}`));
+  });
+
+  it('answers no read before its batch is stored', async () => {
+    const { db, inserts, holdNext } = fakeDatabase(() => false);
+    const log = new AccessLog(db, clock);
+    const release = holdNext();
+    let answered = false;
+    const read = log.serviceRead(service, 'u', 'verifyIdentity').then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe(false);
+    release();
+    await read;
+    expect(inserts).toHaveLength(1);
+  });
+
+  it('puts the reads arriving while an insert is in flight in the next one', async () => {
+    const { db, inserts, holdNext } = fakeDatabase(() => false);
+    const log = new AccessLog(db, clock);
+    const release = holdNext();
+    const first = log.serviceRead(service, 'first', 'verifyIdentity');
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = Array.from({ length: 3 }, (_, i) => log.serviceRead(service, `later-${i}`, 'userAuthStatus'));
+    release();
+    await Promise.all([first, ...later]);
+    expect(inserts.map((rows) => rows.map((row) => row.subject_user_id))).toEqual([['first'], ['later-0', 'later-1', 'later-2']]);
   });
 
   it('writes nothing for users reading their own data', async () => {
     const { db, inserts } = fakeDatabase(() => false);
     await new AccessLog(db, clock).serviceRead({ kind: 'user', userId: 'u' }, 'u', 'userAuthStatus');
+    await new Promise((resolve) => setImmediate(resolve));
     expect(inserts).toEqual([]);
   });
 
-  it('fails the read when its event cannot be stored, and recovers after', async () => {
+  it('fails every read of a batch that cannot be stored, and recovers after', async () => {
     let down = true;
     const { db, inserts } = fakeDatabase(() => down);
     const log = new AccessLog(db, clock);
-    await expect(log.serviceRead(service, 'u', 'verifyIdentity')).rejects.toThrow('database unavailable');
+    const reads = Array.from({ length: 4 }, (_, i) => log.serviceRead(service, `user-${i}`, 'verifyIdentity'));
+    const outcomes = await Promise.allSettled(reads);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(Error);
     down = false;
     await log.serviceRead(service, 'u', 'verifyIdentity');
     expect(inserts).toHaveLength(1);
