@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type Request, type Response } from 'express';
 import { SignJWT } from 'jose';
 import { packageRoot } from '../db/database.js';
 import { ADMIN_SCOPE } from './auth.js';
+import type { Step } from './graphql-route.js';
 
 /** Where `npm run build` (Vite) puts the pages: one HTML entry per app, shared hashed assets. */
 export const webRoot = join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'web', 'dist');
@@ -37,12 +39,6 @@ export function embeddedPages(signIn: DevSignIn | undefined): Router {
   router.get('/demo', page('demo'));
   router.get('/admin', page('admin'));
   router.get('/graphiql', page('graphiql'));
-  // Apollo's landing page would load its explorer from a CDN abroad: a browser gets ours instead.
-  // Not `router.get('/graphql')`: a route would make Express answer the CORS preflight itself.
-  router.use((req, res, next) => {
-    if (req.method === 'GET' && req.path === '/graphql' && req.accepts(['application/json', 'text/html']) === 'text/html') res.redirect(302, '/graphiql');
-    else next();
-  });
   router.use('/assets', express.static(join(webRoot, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
 
   // The development sign-ins: a user for the demo, an operator (scope realname:admin) for the console.
@@ -66,6 +62,20 @@ function devSession(signIn: DevSignIn | undefined, claims: Record<string, string
     if (signIn.issuer) builder.setIssuer(signIn.issuer);
     if (signIn.audience) builder.setAudience(signIn.audience);
     res.set('cache-control', 'no-store').json({ token: await builder.sign(new TextEncoder().encode(signIn.secret)) });
+  };
+}
+
+/**
+ * Apollo's landing page would load its explorer from a CDN abroad: a browser opening `/graphql`
+ * gets ours instead. A step of the `/graphql` route (outside production); `asExpress` lends the
+ * request express's `accepts`.
+ */
+export function browserToGraphiql(asExpress: (req: IncomingMessage) => Request): Step {
+  return (req, res, next) => {
+    if (req.method !== 'GET' || asExpress(req).accepts(['application/json', 'text/html']) !== 'text/html') return next();
+    res.statusCode = 302;
+    res.setHeader('location', '/graphiql');
+    res.end();
   };
 }
 

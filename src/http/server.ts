@@ -1,8 +1,7 @@
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import cors from 'cors';
@@ -17,13 +16,14 @@ import type { Logger } from '../logger.js';
 import type { Authenticator } from './auth.js';
 import { callbackRoute } from './callback.route.js';
 import { faceCaptureRoute } from './face-capture.route.js';
+import { graphqlRoute, isGraphQLPath, type Step } from './graphql-route.js';
 import { currentScope, REQUEST_ID, runInScope } from '../telemetry/context.js';
 import { healthRoutes, type Readiness } from './health.js';
 import type { Metrics } from './metrics.js';
 import { graphqlMetricsPlugin } from './request-metrics.js';
 import { attachGraphQLWebSocket, type SocketCaps } from './websocket.js';
 import { clientMeta } from './client-meta.js';
-import { embeddedPages, operatorConsolePages, type DevSignIn } from './pages.js';
+import { browserToGraphiql, embeddedPages, operatorConsolePages, type DevSignIn } from './pages.js';
 
 export interface HttpOptions {
   production: boolean;
@@ -66,7 +66,8 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   // X-Forwarded-For is believed only when it comes from a listed proxy.
   app.set('trust proxy', options.trustedProxies.length ? [...options.trustedProxies] : false);
   app.disable('x-powered-by');
-  app.use(securityHeaders(options.https));
+  const helmetHeaders = securityHeaders(options.https);
+  app.use(helmetHeaders);
 
   const authenticate = async (authorization: string | undefined) => {
     if (!authorization) return { actor: null, authError: null };
@@ -80,9 +81,10 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   const contextFor = async (authorization: string | undefined, meta: { clientIp?: string; userAgent?: string }) =>
     createContext(deps.services, currentScope()?.requestId ?? randomUUID(), await authenticate(authorization), meta);
 
-  // The upgrade request never passes through express: lend it express's request prototype so that
-  // `req.ip` applies the same `trust proxy` rule to X-Forwarded-For.
-  const requestMeta = (req: IncomingMessage) => clientMeta(Object.create(app.request, { headers: { value: req.headers }, socket: { value: req.socket } }) as Request);
+  // The upgrade request and `/graphql` never pass through express: lend them express's request
+  // prototype so that `req.ip` applies the same `trust proxy` rule to X-Forwarded-For.
+  const asExpress = (req: IncomingMessage) => Object.create(app.request, { headers: { value: req.headers }, socket: { value: req.socket } }) as Request;
+  const requestMeta = (req: IncomingMessage) => clientMeta(asExpress(req));
   const ws = attachGraphQLWebSocket(server, { schema: deps.schema, introspection: !options.production, maxPayloadBytes: options.bodyLimitBytes, authenticate: deps.authenticate, contextFor, requestMeta, log, metrics: deps.metrics, caps: options.socketCaps });
 
   const apollo = new ApolloServer<GraphQLContext>({
@@ -120,27 +122,28 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   const limit = options.bodyLimitBytes;
   // body-parser answers 413 only after reading the whole body off the socket: refuse a declared
   // oversize at once, and close the connection rather than drain it.
-  app.use((req: Request, res: Response, next: (error?: unknown) => void) => {
+  const declaredSize: Step = (req, res, next) => {
     if (Number(req.headers['content-length'] ?? 0) <= limit) return next();
-    res.set('connection', 'close');
+    res.setHeader('connection', 'close');
     next(Object.assign(new Error('request entity too large'), { status: 413 }));
-  });
-
-  app.use((req: Request, res: Response, next: () => void) => {
+  };
+  const scoped = (path: (req: IncomingMessage) => string): Step => (req, res, next) => {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    res.set('x-request-id', requestId);
+    res.setHeader('x-request-id', requestId);
     runInScope(requestId, () => {
-      if (!QUIET_PATHS.has(req.path)) accessLog(log, req, res);
+      const p = path(req);
+      if (!QUIET_PATHS.has(p)) accessLog(log, req, res, p);
       next();
     });
-  });
+  };
   // While shutting down, no connection is kept for another request: a balancer's next request
   // opens a new one, which the closed listener refuses, so it goes to another replica untouched.
-  app.use((_req: Request, res: Response, next: () => void) => {
-    if (deps.readiness.shuttingDown) res.set('connection', 'close');
+  const draining: Step = (_req, res, next) => {
+    if (deps.readiness.shuttingDown) res.setHeader('connection', 'close');
     next();
-  });
+  };
+  app.use(declaredSize, scoped((req) => (req as Request).path), draining);
   healthRoutes(app, deps.readiness);
   const metrics = await serveMetrics(app, options, deps.metrics);
   app.get('/return', (_req, res) => {
@@ -152,29 +155,25 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
     next();
   });
   app.use('/callbacks/aliyun', express.urlencoded({ extended: false, limit }), callbackRoute(deps.services.results, log));
-  app.use(
-    '/graphql',
-    corsPolicy,
-    express.json({ limit }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => contextFor(req.headers.authorization, clientMeta(req)),
-    }),
-  );
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'NOT_FOUND' });
   });
-  // Body-parser refusals (too large, malformed JSON) and anything thrown outside GraphQL.
-  app.use((error: { status?: number; type?: string }, _req: Request, res: Response, _next: () => void) => {
-    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-    if (status === 500) log.error({ err: { type: (error as Error).name } }, 'http error');
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    res.status(status).json({ errors: [{ message: status === 413 ? '请求体过大' : '请求无效', extensions: { code } }] });
+  const refuse = refusal(log);
+  app.use((error: unknown, _req: Request, res: Response, _next: () => void) => refuse(res, error));
+
+  // `/graphql` on node:http itself, express serving the rest; the same steps in the same order as
+  // the routes above would run them (none of those between match `/graphql`).
+  const graphql = graphqlRoute({
+    apollo,
+    steps: [helmetHeaders, declaredSize, scoped(pathOf), draining, ...(options.production ? [] : [browserToGraphiql(asExpress)]), corsPolicy, express.json({ limit })],
+    context: (req) => contextFor(req.headers.authorization, requestMeta(req)),
+    refuse,
   });
 
   // Only the "starting" answer goes: the drain plugin's listener, which counts requests in flight so
   // that stopping waits for them, must stay (removing every listener cut in-flight requests at stop).
   for (const listener of starting) server.off('request', listener as () => void);
-  server.on('request', app);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => (isGraphQLPath(req.url) ? graphql(req, res) : app(req, res)));
   return {
     server,
     metricsUrl: metrics.url,
@@ -236,14 +235,36 @@ async function serveMetrics(app: express.Express, options: HttpOptions, metrics:
   return { close: async () => {} };
 }
 
+/** Body-parser refusals (too large, malformed JSON) and anything thrown outside GraphQL. */
+function refusal(log: Logger) {
+  return (res: ServerResponse, error: unknown) => {
+    const given = (error as { status?: unknown } | null)?.status;
+    const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 500;
+    if (status === 500) log.error({ err: { type: (error as Error | null)?.name } }, 'http error');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify({ errors: [{ message: status === 413 ? '请求体过大' : '请求无效', extensions: { code } }] }));
+  };
+}
+
+const pathOf = (req: IncomingMessage) => {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+};
+
 /** Probes and scrapes every few seconds would drown the access log. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** One line per request, when it ends; the path only, since query strings can hold tokens. */
-function accessLog(log: Logger, req: Request, res: Response) {
+function accessLog(log: Logger, req: IncomingMessage, res: ServerResponse, path: string) {
   const started = process.hrtime.bigint();
   const scope = currentScope();
-  const path = req.path; // read now: routers mounted on a prefix rewrite it
   res.once('close', () => {
     const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
     log.info({ requestId: scope?.requestId, verificationId: scope?.verificationId, method: req.method, path, status: res.statusCode, ms }, 'request');
