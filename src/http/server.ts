@@ -84,7 +84,8 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
   // The upgrade request and `/graphql` never pass through express: lend them express's request
   // prototype so that `req.ip` applies the same `trust proxy` rule to X-Forwarded-For.
   const asExpress = (req: IncomingMessage) => Object.create(app.request, { headers: { value: req.headers }, socket: { value: req.socket } }) as Request;
-  const requestMeta = (req: IncomingMessage) => clientMeta(asExpress(req));
+  // With no proxy trusted the socket's address is the answer: skip parsing X-Forwarded-For for nothing.
+  const requestMeta = options.trustedProxies.length ? (req: IncomingMessage) => clientMeta(asExpress(req)) : clientMeta;
   const ws = attachGraphQLWebSocket(server, { schema: deps.schema, introspection: !options.production, maxPayloadBytes: options.bodyLimitBytes, authenticate: deps.authenticate, contextFor, requestMeta, log, metrics: deps.metrics, caps: options.socketCaps });
 
   const apollo = new ApolloServer<GraphQLContext>({

@@ -2,14 +2,18 @@ import { asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { auditEvents, pendingAuditEvents } from '../db/schema.js';
 
-const pendingRow = (r: NewPendingAuditRow) => ({
-  at: r.at.toISOString(),
-  actor: r.actor,
-  action: r.action,
-  subject_user_id: r.subjectUserId ?? null,
-  verification_id: r.verificationId ?? null,
-  detail: r.detail,
-});
+const chainedRow = (r: NewAuditRow) => ({ ...pendingRow(r), prev_hash: r.prevHash, hash: r.hash });
+
+function pendingRow(r: NewPendingAuditRow) {
+  return {
+    at: r.at.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    subject_user_id: r.subjectUserId ?? null,
+    verification_id: r.verificationId ?? null,
+    detail: r.detail,
+  };
+}
 
 export type AuditRow = typeof auditEvents.$inferSelect;
 export type NewAuditRow = typeof auditEvents.$inferInsert;
@@ -35,7 +39,14 @@ export const auditRepository = {
 
   /** Rows get their seq in array order: the caller holds the chain lock, so nothing interleaves. */
   async insert(db: Executor, rows: NewAuditRow[]) {
-    if (rows.length) await db.insert(auditEvents).values(rows);
+    if (rows.length === 0) return;
+    // As `enqueue`: one JSON parameter (the sealer moves hundreds of rows a second under the gate).
+    await db.execute(sql`insert into audit_events (at, actor, action, subject_user_id, verification_id, detail, prev_hash, hash)
+      select e.at, e.actor, e.action, e.subject_user_id, e.verification_id, e.detail, e.prev_hash, e.hash
+      from rows from (jsonb_to_recordset(${JSON.stringify(rows.map(chainedRow))}::jsonb)
+        as (at timestamptz, actor text, action text, subject_user_id text, verification_id uuid, detail jsonb, prev_hash text, hash text))
+        with ordinality as e(at, actor, action, subject_user_id, verification_id, detail, prev_hash, hash, n)
+      order by e.n`);
   },
 
   async page(db: Executor, afterSeq: number, limit: number) {
