@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -64,6 +64,18 @@ function socketCounter(max: number) {
 export function attachGraphQLWebSocket(server: Server, options: Options) {
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: options.maxPayloadBytes });
   const rules = [...specifiedRules, ...validationRules({ introspection: options.introspection })];
+  const documents = checkedDocuments((query) => {
+    let document;
+    try {
+      document = parse(query, parseOptions);
+    } catch (error) {
+      const message = error instanceof GraphQLError ? error.message : 'invalid query';
+      return { errors: [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+    }
+    const errors = validate(options.schema, document, rules, { maxErrors: 10 });
+    if (errors.length) return { errors: options.introspection ? errors : errors.map(withoutSuggestions) };
+    return { document };
+  });
   const expiryTimers = new WeakMap<WebSocket, NodeJS.Timeout>();
   const perAddress = socketCounter(options.caps.socketsPerAddress);
   const perUser = socketCounter(options.caps.socketsPerUser);
@@ -125,15 +137,9 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
           const refusal = new DomainError(ErrorCode.RATE_LIMITED, '此连接上的订阅过多,请先结束不再需要的订阅');
           return [new GraphQLError(refusal.message, { originalError: refusal })];
         }
-        let document;
-        try {
-          document = parse(payload.query, parseOptions);
-        } catch (error) {
-          const message = error instanceof GraphQLError ? error.message : 'invalid query';
-          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
-        const errors = validate(options.schema, document, rules, { maxErrors: 10 });
-        if (errors.length) return options.introspection ? errors : errors.map(withoutSuggestions);
+        const checked = documents.check(payload.query);
+        if ('errors' in checked) return checked.errors;
+        const { document } = checked;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
         const contextValue = await options.contextFor(ctx.extra.authorization, options.requestMeta(ctx.extra.request));
@@ -159,6 +165,35 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
   return {
     dispose: async () => {
       await disposable.dispose();
+    },
+  };
+}
+
+type Checked = { document: DocumentNode } | { errors: readonly GraphQLError[] };
+
+/** Documents kept, parsed and validated, per query text. */
+export const DOCUMENTS_KEPT = 1000;
+
+/**
+ * Parsed and validated once per query text: every client of one app subscribes with the same
+ * text, and each subscription would otherwise hold its own AST (~5–7 KB) and pay for parse and
+ * validate. Documents are never changed by execution, so they are shared. A bounded map (the
+ * oldest text goes first), so a client sending endless distinct texts cannot grow it; only
+ * documents that passed are kept, refusals are rebuilt (their errors carry no per-request state
+ * either, but an attacker's texts should not displace the app's).
+ */
+export function checkedDocuments(check: (query: string) => Checked) {
+  const kept = new Map<string, { document: DocumentNode }>();
+  return {
+    check(query: string): Checked {
+      const hit = kept.get(query);
+      if (hit) return hit;
+      const checked = check(query);
+      if ('document' in checked) {
+        if (kept.size >= DOCUMENTS_KEPT) kept.delete(kept.keys().next().value!);
+        kept.set(query, checked);
+      }
+      return checked;
     },
   };
 }
