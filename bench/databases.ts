@@ -12,7 +12,7 @@ export const withDatabase = (url: string, name: string) => {
 };
 
 /** Drops and recreates `name`, migrates it like the service does at start-up, then seeds it. Returns its URL and the seconds taken. */
-export async function preparePostgres(adminUrl: string, name: string, plan: SeedPlan) {
+export async function preparePostgres(adminUrl: string, name: string, plan: SeedPlan, prewarm: 'read' | 'buffer' = 'read') {
   const started = performance.now();
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
@@ -26,10 +26,11 @@ export async function preparePostgres(adminUrl: string, name: string, plan: Seed
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await seed((text) => sql.unsafe(text), plan);
-    // Into the OS page cache, as a running service's working set would be: otherwise the largest
-    // database is measured cold, and its first rounds show the disk rather than the table's size.
+    // Into the OS page cache ('read'), or into shared_buffers on the bench's own cluster ('buffer'),
+    // as a running service's working set would be: otherwise the largest database is measured
+    // cold, and its first rounds show the disk rather than the table's size.
     await sql.unsafe(`create extension if not exists pg_prewarm`);
-    await sql.unsafe(`select pg_prewarm(c.oid, 'read') from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    await sql.unsafe(`select pg_prewarm(c.oid, '${prewarm}') from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and c.relkind in ('r', 'i') and (c.relname like 'verifications%' or c.relname like 'identities%' or c.relname like 'user_keys%')`);
   } finally {
     await sql.end();

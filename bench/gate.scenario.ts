@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { appEnvFor, type BenchContext } from './context.js';
 import { interleave, load, type Arm, type Target } from './load.js';
 import { serverEnv, startServer, type BenchServer } from './processes.js';
+import { gatePlan } from './plans.js';
 import { summarise, type CpuProfile } from './profile.js';
 import { comparisonTables, ms, profileTables, ratio } from './report.js';
 import { bareTarget, gateTarget, typenameTarget } from './targets.js';
@@ -61,6 +62,9 @@ export async function gateScenarios(ctx: BenchContext) {
     const p99s = growth.map((t) => c.medians[t.name]!.p99);
     const spread = Math.max(...p99s) / Math.min(...p99s);
     report.check('2', `p99 flat within 20 % over ${ctx.databases.map((d) => label(d.records)).join(' / ')}`, `${p99s.map(ms).join(' / ')} (max/min ${ratio(spread)})`, spread <= GROWTH_SPREAD);
+
+    const plans = report.section('2b. The gate query’s plan at each size (`EXPLAIN (ANALYZE, BUFFERS)`, after the runs)');
+    for (const db of ctx.databases) plans.push(`${label(db.records)} records:`, '', '```', await gatePlan(db.url, db.verifiedUsers), '```', '');
 
     for (const [title, server, target] of [
       ['CPU profile: userAuthStatus, gate cache on', main, status],

@@ -18,7 +18,12 @@ export interface BenchOptions {
   multiplex: number;
   /** Callbacks per second while completing verifications under the idle subscriptions. */
   callbackRate: number;
+  /** Given (BENCH_POSTGRES_URL): that server. Not given: the bench's own cluster (bench/cluster.ts), falling back to the machine's default. */
   postgresUrl: string;
+  ownCluster: boolean;
+  clusterPort: number;
+  /** The own cluster's `shared_buffers`: the working set of every size (1 M records ≈ 1 GB with indexes) fits. */
+  sharedBuffers: string;
   redisUrl: string;
   /** Which scenarios to run: 1–5 and `embedded`. */
   only: Set<string>;
@@ -54,6 +59,9 @@ export function readOptions(argv = process.argv.slice(2), env = process.env): Be
     multiplex: num('MULTIPLEX', 100),
     callbackRate: num('CALLBACK_RATE', 25),
     postgresUrl: get('POSTGRES_URL') ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    ownCluster: get('POSTGRES_URL') === undefined && get('OWN_CLUSTER') !== '0',
+    clusterPort: num('CLUSTER_PORT', 55_432),
+    sharedBuffers: get('SHARED_BUFFERS') ?? '2GB',
     redisUrl: get('REDIS_URL') ?? 'redis://127.0.0.1:6379',
     only: new Set((get('ONLY') ?? '1,2,3,4,5,embedded').split(',').map((s) => s.trim())),
     output: get('OUTPUT') ?? 'bench/results.md',

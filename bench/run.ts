@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { BenchContext, SeededDatabase } from './context.js';
+import { startCluster } from './cluster.js';
 import { dropPostgres, preparePostgres } from './databases.js';
 import { embeddedScenario } from './embedded.scenario.js';
 import { flowScenarios } from './flow.scenario.js';
@@ -21,6 +22,9 @@ import { verifiedUsersOf } from './seed.js';
 const options = readOptions();
 const workDir = fileURLToPath(new URL('./.work', import.meta.url));
 mkdirSync(workDir, { recursive: true });
+const cluster = options.ownCluster ? startCluster(workDir, options.clusterPort, options.sharedBuffers) : undefined;
+if (cluster) options.postgresUrl = cluster.url;
+process.on('exit', () => cluster?.stop());
 const began = Date.now();
 const log = (line: string) => console.log(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 const report = new Report();
@@ -28,10 +32,11 @@ const names = options.sizes.map((n, i) => (i === 0 ? 'realname_bench' : `realnam
 const load0 = loadavg();
 
 const pending = options.only.has('3') ? options.subscriptions : 0;
+log(cluster ? `own PostgreSQL cluster on ${cluster.url} (shared_buffers ${cluster.sharedBuffers})` : `PostgreSQL at ${options.postgresUrl}`);
 log(`seeding ${options.sizes.map(label).join(', ')} verification records (${names.join(', ')})`);
 const databases: SeededDatabase[] = await Promise.all(
   options.sizes.map(async (records, i) => {
-    const { url, seconds } = await preparePostgres(options.postgresUrl, names[i]!, { records, pending: i === 0 ? pending : 0 });
+    const { url, seconds } = await preparePostgres(options.postgresUrl, names[i]!, { records, pending: i === 0 ? pending : 0 }, cluster ? 'buffer' : 'read');
     log(`  ${names[i]}: ${label(records)} records in ${seconds.toFixed(1)} s`);
     return { records, verifiedUsers: verifiedUsersOf(records), url, seedSeconds: seconds };
   }),
@@ -59,7 +64,7 @@ const head = [
     ['memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} GiB free at the end)`],
     ['load average (1 min) at start / end', `${load0[0]!.toFixed(2)} / ${loadavg()[0]!.toFixed(2)} (other work shares this machine)`],
     ['Node', process.version],
-    ['PostgreSQL', await postgresVersion(options.postgresUrl)],
+    ['PostgreSQL', `${await postgresVersion(options.postgresUrl)}${cluster ? `, the bench's own cluster (shared_buffers ${cluster.sharedBuffers})` : ', the machine’s instance'}`],
     ['Redis', await redisVersion(options.redisUrl)],
     ['settings', `${options.rounds} rounds × ${options.seconds} s (+${options.warmupSeconds} s warm-up per arm), ${options.connections} connections`],
     ['databases', databases.map((d, i) => `${names[i]}: ${label(d.records)} records, ${d.verifiedUsers} verified users, seeded in ${d.seedSeconds.toFixed(0)} s`).join('; ')],

@@ -11,6 +11,11 @@ export type GateFacts = Awaited<ReturnType<ReturnType<typeof gateFactsQuery>['ex
  * number is denied. Failures before an operator's lockout reset do not count. Prepared once per database handle.
  */
 export function gateFactsQuery(db: Database) {
+  return gateFactsSelect(db).prepare('gate_facts');
+}
+
+/** The gate's query unprepared, for `toSQL()` (the bench prints its plans). */
+export function gateFactsSelect(db: Database) {
   const userId = sql.placeholder('userId');
   const latest = db
     .select({ id: verifications.id, status: verifications.status })
@@ -44,6 +49,5 @@ export function gateFactsQuery(db: Database) {
     .from(sql`(select 1) as subject`)
     .leftJoin(identities, eq(identities.userId, userId))
     .leftJoinLateral(latest, sql`true`)
-    .leftJoinLateral(nthFailure, sql`true`)
-    .prepare('gate_facts');
+    .leftJoinLateral(nthFailure, sql`true`);
 }
