@@ -14,7 +14,7 @@ export async function embeddedScenario(ctx: BenchContext) {
   const records = o.sizes[0]!;
   const seeded = await preparePglite(join(ctx.workDir, 'embedded'), { records, pending: 0 });
   log(`embedded: PGlite seeded with ${records} records in ${seeded.seconds.toFixed(1)} s`);
-  const server = await startServer('app', serverEnv({ DATA_DIR: seeded.dataDir }));
+  const server = await startServer('app', serverEnv({ DATA_DIR: seeded.dataDir, NODE_ENV: 'development' }));
   try {
     const users = verifiedUsersOf(records);
     const targets: Target[] = [
@@ -24,7 +24,7 @@ export async function embeddedScenario(ctx: BenchContext) {
     ];
     const c = await interleave(targets.map((t) => ({ name: t.name, run: (s) => load(t, s, o.connections) })), o.rounds, o.seconds, o.warmupSeconds, log);
     report.section(`Embedded mode (PGlite + in-process bus, ${label(records)} records, ${o.connections} connections)`).push(
-      'The same gate arms as scenario 1, on `npm start`’s defaults: one PGlite (WASM) database inside the server process, so every query shares the event loop.',
+      'The same gate arms as scenario 1, on `npm start`’s defaults in development mode (production refuses PGlite): one PGlite (WASM) database inside the server process, so every query shares the event loop.',
       '',
       ...comparisonTables(c, '{__typename}'),
     );
