@@ -40,14 +40,14 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** `bench/server-process.ts` (the compiled createApp) or `bench/bare-server.ts` in a child process, answering over IPC. */
+/** `bench/server-process.ts` (createApp) or `bench/bare-server.ts`, compiled into dist/bench, in a child process answering over IPC. */
 export async function startServer(kind: 'app' | 'bare', env: Record<string, string>): Promise<BenchServer> {
   // Production mode wants PUBLIC_BASE_URL (the sandbox calls back on it), so the port is chosen here.
   const port = await freePort();
-  const child = fork(here(kind === 'app' ? './server-process.ts' : './bare-server.ts'), [], {
+  const child = fork(here(kind === 'app' ? '../dist/bench/server-process.js' : '../dist/bench/bare-server.js'), [], {
     env: kind === 'app' ? { ...env, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : env,
-    // No tsx: Node 24 strips the types of these two files itself, and the service is the tsc output,
-    // so the process holds what `npm start`'s would (tsx's loader and its hooks were ~40 MB and ~2 % of CPU).
+    // Compiled (`npm run bench` builds them with the server): no tsx, whose loader and hooks were
+    // ~40 MB and ~2 % of CPU, nor Node's type stripper (~18 MB), so the process is what `npm start` runs.
     execArgv: ['--expose-gc', '--max-old-space-size=1024'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -1,6 +1,6 @@
 /**
  * A benchmark server in its own process, so the load generator does not share its event loop:
- * `createApp(loadConfig(process.env))` from the compiled `dist/` (what `npm start` runs; built by
+ * `createApp(loadConfig(process.env))` compiled into `dist/` (what `npm start` runs; built by
  * `npm run bench`'s prebench), plus a small IPC protocol for what the harness must read
  * from inside (memory, a CPU profile, callback arrival times) or do there (complete a sandbox session).
  */
@@ -10,9 +10,10 @@ import { createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Session } from 'node:inspector/promises';
 
-// The harness runs under tsx; the service it measures is the tsc output, as in production.
-const { createApp } = (await import(new URL('../dist/src/app.js', import.meta.url).href)) as typeof import('../src/app.js');
-const { loadConfig } = (await import(new URL('../dist/src/config.js', import.meta.url).href)) as typeof import('../src/config.js');
+// Built with the service (tsconfig.build.json) and run as dist/bench/server-process.js, so these
+// are the tsc output, as in production, and the process loads neither tsx nor Node's type stripper.
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
 
 export type ServerCommand =
   | { cmd: 'memory' }
