@@ -21,6 +21,8 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const verificationStatuses = ['PENDING', 'PROCESSING', 'VERIFIED', 'FAILED', 'CANCELED', 'EXPIRED'] as const;
+/** VERIFY: a start with a typed name and number; RENEWAL and STEP_UP: one face check against the held identity. */
+export const verificationPurposes = ['VERIFY', 'RENEWAL', 'STEP_UP'] as const;
 
 /** One data key per user, wrapped by a master key. Deleting the row shreds everything of theirs. */
 export const userKeys = pgTable('user_keys', {
@@ -63,6 +65,7 @@ export const verifications = pgTable(
     userId: text('user_id').notNull(),
     status: text('status', { enum: verificationStatuses }).notNull(),
     mode: text('mode', { enum: ['LIVE', 'SANDBOX', 'MANUAL'] }).notNull(),
+    purpose: text('purpose', { enum: verificationPurposes }).notNull().default('VERIFY'),
     /** AES-256-GCM under the user's data key; null once the user's data is erased. */
     nameCipher: bytea('name_cipher'),
     idNumberCipher: bytea('id_number_cipher'),
@@ -110,6 +113,8 @@ export const identities = pgTable(
     slot: integer('slot').notNull(),
     verifiedAt: at('verified_at').notNull(),
     expiresAt: at('expires_at').notNull(),
+    /** The last passed face check (a start, a renewal or a step-up); null after a manual review. */
+    faceCheckedAt: at('face_checked_at'),
   },
   (t) => [uniqueIndex('identities_index_slot_idx').on(t.idNumberIndex, t.slot)],
 );
