@@ -151,9 +151,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       onAttempt: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
     });
     const accessLog = new AccessLog(db, clock);
+    const renewal = { renewalDays: config.IDENTITY_RENEWAL_DAYS, graceDays: config.IDENTITY_RENEWAL_GRACE_DAYS };
     const authStatus = new AuthStatusService({
       db,
       lockout: { failures: config.LOCKOUT_FAILURES, windowSeconds: config.LOCKOUT_WINDOW_SECONDS },
+      renewal,
       clock,
       accessLog,
       cache: gateCache,
@@ -194,6 +196,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         returnUrlOrigins: config.RETURN_URL_ORIGINS,
         ttlMinutes: config.VERIFICATION_TTL_MINUTES,
         maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS,
+        renewal,
       },
       clock,
       log,

@@ -96,10 +96,10 @@ const schema = z
 
     IDENTITY_MAX_ACCOUNTS: int(1, 1),
     IDENTITY_VALIDITY_DAYS: int(365, 1),
+    /** A held identity may be renewed (one face check, no retyping) from this many days before its expiry… */
+    IDENTITY_RENEWAL_DAYS: int(30, 1),
     /** An expired identity's sealed name and number are kept this long for a renewal (issue #13), then purged. */
     IDENTITY_RENEWAL_GRACE_DAYS: int(30),
-    /** How many days before expiry an identity may be renewed (and `identity.renewable` is sent). */
-    IDENTITY_RENEWAL_DAYS: int(30, 1),
     /** Users whose gate facts each replica keeps in memory (0 turns the cache off). */
     GATE_CACHE_ENTRIES: int(50_000),
     VERIFICATION_TTL_MINUTES: int(30, 1),

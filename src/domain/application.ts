@@ -1,6 +1,7 @@
 import { CONSENT_TERMS } from './consent-terms.js';
 import { DomainError, ErrorCode } from './errors.js';
 import { parseIdCardNumber } from './id-card.js';
+import type { VerificationPurpose } from './verification-status.js';
 
 /** What a user sends to start a verification (StartVerificationInput). */
 export interface StartInput {
@@ -22,6 +23,8 @@ export interface Application {
   idempotencyKey: string | null;
   returnUrl: string;
   metaInfo?: string;
+  /** VERIFY for a typed start; RENEWAL and STEP_UP carry the held identity instead. */
+  purpose: VerificationPurpose;
 }
 
 /** Where a request came from: recorded with the consent, and one of the start budgets. */
@@ -60,7 +63,7 @@ export function parseApplication(input: StartInput, policy: ApplicationPolicy, t
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, 'idempotencyKey 须为 8–64 位字母、数字、- 或 _');
   }
-  return { realName, idNumber: idCard.value, birthDate: idCard.birthDate, idempotencyKey, returnUrl, metaInfo };
+  return { realName, idNumber: idCard.value, birthDate: idCard.birthDate, idempotencyKey, returnUrl, metaInfo, purpose: 'VERIFY' };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { renewableFrom, type RenewalPolicy } from './renewal.js';
 import type { AuthStatus, VerificationStatus } from './verification-status.js';
 
 /** `failures` failed verifications inside `windowSeconds` lock a user out of starting again. */
@@ -28,6 +29,10 @@ export interface UserAuthStatus {
   /** The verification behind a VERIFIED/EXPIRED status, else the latest attempt. */
   verificationId: string | null;
   lockedUntil: Date | null;
+  /** When the held identity may be renewed (possibly already past); null when there is nothing to renew. */
+  renewableFrom: Date | null;
+  /** The renewal window is open now: `renewVerification` would start. */
+  renewable: boolean;
 }
 
 /** The letter gate's answer: `reason` is the status when not passed. */
@@ -65,10 +70,11 @@ export function lockedUntil(policy: LockoutPolicy, nthFailureAt: Date | null, no
  * the `failures`-th newest failure inside the window when read stays inside it exactly until
  * lockedUntil, while fewer failures than that can only age out.
  */
-export function stateFrom(userId: string, facts: StatusFacts, lockout: LockoutPolicy, now: Date): UserAuthStatus {
+export function stateFrom(userId: string, facts: StatusFacts, lockout: LockoutPolicy, now: Date, renewal?: RenewalPolicy): UserAuthStatus {
   const { identity, latest } = facts;
-  const base = { userId, verifiedAt: null, expiresAt: null, daysRemaining: 0, lockedUntil: null };
-  if (facts.denied) return { ...base, status: 'DENIED', isValid: false, verificationId: identity?.verificationId ?? latest?.id ?? null };
+  const from = renewal ? renewableFrom(identity, renewal, now) : null;
+  const base = { userId, verifiedAt: null, expiresAt: null, daysRemaining: 0, lockedUntil: null, renewableFrom: from, renewable: from !== null && from <= now };
+  if (facts.denied) return { ...base, status: 'DENIED', isValid: false, verificationId: identity?.verificationId ?? latest?.id ?? null, renewableFrom: null, renewable: false };
   if (identity && identity.expiresAt > now) {
     return {
       ...base,

@@ -7,6 +7,8 @@ export enum ErrorCode {
   CONSENT_REQUIRED = 'CONSENT_REQUIRED',
   IDENTITY_ALREADY_BOUND = 'IDENTITY_ALREADY_BOUND',
   ALREADY_VERIFIED = 'ALREADY_VERIFIED',
+  /** A renewal before IDENTITY_RENEWAL_DAYS ahead of expiry; `renewableFrom` says when it opens. */
+  RENEWAL_NOT_OPEN = 'RENEWAL_NOT_OPEN',
   RATE_LIMITED = 'RATE_LIMITED',
   LOCKED = 'LOCKED',
   /** The account or the number is on the denylist. */
@@ -25,6 +27,7 @@ const messages: Record<ErrorCode, string> = {
   CONSENT_REQUIRED: '请先阅读并同意最新版本的个人信息处理授权',
   IDENTITY_ALREADY_BOUND: '该身份证已绑定其他账号',
   ALREADY_VERIFIED: '您已完成实名认证,无需重复认证',
+  RENEWAL_NOT_OPEN: '尚未到续期时间,请在有效期届满前再续期',
   RATE_LIMITED: '操作过于频繁,请稍后再试',
   LOCKED: '认证失败次数过多,账号已暂时锁定',
   IDENTITY_DENIED: '该账号或证件暂不能进行实名认证,请联系客服',

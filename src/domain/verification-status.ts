@@ -1,6 +1,10 @@
 export const VERIFICATION_STATUSES = ['PENDING', 'PROCESSING', 'VERIFIED', 'FAILED', 'CANCELED', 'EXPIRED'] as const;
 export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
 
+/** VERIFY: a start with a typed name and number; RENEWAL and STEP_UP: one face check against the held identity. */
+export const VERIFICATION_PURPOSES = ['VERIFY', 'RENEWAL', 'STEP_UP'] as const;
+export type VerificationPurpose = (typeof VERIFICATION_PURPOSES)[number];
+
 export const OPEN_STATUSES = ['PENDING', 'PROCESSING'] as const satisfies readonly VerificationStatus[];
 export type OpenStatus = (typeof OPEN_STATUSES)[number];
 

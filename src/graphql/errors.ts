@@ -23,6 +23,7 @@ function extensionsOf(error: DomainError): Record<string, unknown> {
   switch (error.code) {
     case ErrorCode.RATE_LIMITED:
     case ErrorCode.LOCKED:
+    case ErrorCode.RENEWAL_NOT_OPEN:
       return { code: error.code, ...error.details };
     case ErrorCode.UNAUTHENTICATED:
     case ErrorCode.FORBIDDEN:

@@ -7,6 +7,7 @@ import type { UserAuthStatus as UserAuthState } from '../domain/auth-status.js';
 import { requireActor, type GraphQLContext } from './context.js';
 import {
   ConsentTerms,
+  FaceCheckInput,
   FailureReason,
   IdentityCheck,
   StartVerificationInput,
@@ -25,6 +26,11 @@ export class VerificationResolver {
   @Mutation(() => Verification)
   startVerification(@Arg('input', () => StartVerificationInput) input: StartVerificationInput, @Ctx() ctx: GraphQLContext) {
     return ctx.services.verifications.start(requireActor(ctx), input, ctx.meta);
+  }
+
+  @Mutation(() => Verification, { description: 'From renewableFrom: one face check against the held identity, whose validity starts again on success' })
+  renewVerification(@Arg('input', () => FaceCheckInput) input: FaceCheckInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.verifications.renew(requireActor(ctx), input, ctx.meta);
   }
 
   @Mutation(() => Verification)

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { SUPPORTED_DOCUMENTS } from '../domain/consent-terms.js';
-import { AUTH_STATUSES, FAILURE_REASONS, VERIFICATION_STATUSES, type FailureCode } from '../domain/verification-status.js';
+import { AUTH_STATUSES, FAILURE_REASONS, VERIFICATION_PURPOSES, VERIFICATION_STATUSES, type FailureCode } from '../domain/verification-status.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
@@ -10,6 +10,11 @@ export const AuthStatus = enumOf(AUTH_STATUSES);
 registerEnumType(AuthStatus, { name: 'AuthStatus', description: "Where a user's real-name status stands" });
 export const VerificationMode = enumOf(['LIVE', 'SANDBOX', 'MANUAL'] as const);
 registerEnumType(VerificationMode, { name: 'VerificationMode', description: 'LIVE: Aliyun; SANDBOX: the built-in emulator; MANUAL: decided by an operator in a manual review' });
+export const VerificationPurpose = enumOf(VERIFICATION_PURPOSES);
+registerEnumType(VerificationPurpose, {
+  name: 'VerificationPurpose',
+  description: 'VERIFY: a start with a typed name and number; RENEWAL: a new lifetime for the held identity; STEP_UP: a fresh face check only',
+});
 export const FailureCodeEnum = enumOf(Object.keys(FAILURE_REASONS) as FailureCode[]);
 registerEnumType(FailureCodeEnum, { name: 'FailureCode', description: 'Why a verification did not end VERIFIED' });
 export const DocumentType = enumOf(SUPPORTED_DOCUMENTS.map((d) => d.type));
@@ -27,6 +32,7 @@ export class Verification {
   @Field(() => ID) id!: string;
   @Field(() => VerificationStatus) status!: string;
   @Field(() => VerificationMode) mode!: string;
+  @Field(() => VerificationPurpose) purpose!: string;
   @Field(() => String, { nullable: true, description: 'Where the user does liveness; single use, while PENDING' })
   certifyUrl!: string | null;
   @Field(() => String, { nullable: true, description: 'Aliyun CertifyId, for the Alipay mini-program (open-certify)' })
@@ -49,6 +55,9 @@ export class UserAuthStatus {
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
   @Field(() => Int) daysRemaining!: number;
   @Field(() => Date, { nullable: true, description: 'Set while LOCKED' }) lockedUntil!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'From when renewVerification starts (IDENTITY_RENEWAL_DAYS before expiry); null when there is nothing to renew' })
+  renewableFrom!: Date | null;
+  @Field(() => Boolean, { description: 'The renewal window is open now' }) renewable!: boolean;
   @Field(() => String, { nullable: true }) maskedName!: string | null;
   @Field(() => Verification, { nullable: true }) latestVerification!: Verification | null;
 }
@@ -81,6 +90,18 @@ export class StartVerificationInput {
   @Field(() => String, { description: 'The ConsentTerms.version the user accepted' }) consentVersion!: string;
   @Field(() => Boolean, { nullable: true, description: 'The separate face-processing consent; false refuses' })
   biometricConsent?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'Where the user lands after liveness; allowed origins only' })
+  returnUrl?: string | null;
+  @Field(() => String, { nullable: true, description: '8–64 of [A-Za-z0-9_-]; a retry with the same key returns the same verification' })
+  idempotencyKey?: string | null;
+  @Field(() => String, { nullable: true, description: "H5: the MetaInfo from Aliyun's getMetaInfo()" })
+  metaInfo?: string | null;
+}
+
+@InputType({ description: 'A face check against the identity already held: no name or number is sent' })
+export class FaceCheckInput {
+  @Field(() => String, { description: 'The ConsentTerms.version the user accepted' }) consentVersion!: string;
+  @Field(() => Boolean, { description: 'The separate face-processing consent; must be true' }) biometricConsent!: boolean;
   @Field(() => String, { nullable: true, description: 'Where the user lands after liveness; allowed origins only' })
   returnUrl?: string | null;
   @Field(() => String, { nullable: true, description: '8–64 of [A-Za-z0-9_-]; a retry with the same key returns the same verification' })

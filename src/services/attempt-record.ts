@@ -92,6 +92,7 @@ async function writeAttempt(
     userId,
     status: outcome.status,
     mode: settings.mode,
+    purpose: application.purpose,
     ...sealed,
     idNumberIndex,
     consentId,
@@ -113,7 +114,7 @@ async function writeAttempt(
     action: outcome.status === 'PENDING' ? 'verification.started' : 'verification.failed',
     subjectUserId: userId,
     verificationId: id,
-    detail: { consentVersion: CONSENT_TERMS.version, failureCode, mode: settings.mode, ...('awaitingCapture' in outcome && { channel: 'face-capture' }) },
+    detail: { consentVersion: CONSENT_TERMS.version, failureCode, mode: settings.mode, ...(application.purpose !== 'VERIFY' && { purpose: application.purpose }), ...('awaitingCapture' in outcome && { channel: 'face-capture' }) },
   });
   return { row, superseded: superseded || undefined };
 }

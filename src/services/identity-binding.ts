@@ -13,11 +13,11 @@ export interface BindingRules {
 const DAY_MS = 86_400_000;
 
 /**
- * Binds a verified number to the account in a slot other accounts left free, valid for
+ * Binds a verified number (a first verification or a renewal: either starts a new lifetime) to the account in a slot other accounts left free, valid for
  * `identityValidityDays`; false when they hold every slot. Concurrent bindings of one number can
  * pick the same slot: the unique index lets one through, and the others see `isSlotRace`.
  */
-export async function bindIdentity(tx: Executor, row: Pick<VerificationRow, 'id' | 'userId' | 'idNumberIndex'>, rules: BindingRules, now: Date): Promise<boolean> {
+export async function bindIdentity(tx: Executor, row: Pick<VerificationRow, 'id' | 'userId' | 'idNumberIndex' | 'mode'>, rules: BindingRules, now: Date): Promise<boolean> {
   const held = new Set(await identityRepository.slotsHeldByOthers(tx, row.idNumberIndex!, row.userId));
   const slot = [...Array(rules.maxAccountsPerIdentity).keys()].find((s) => !held.has(s));
   if (slot === undefined) return false;
@@ -28,6 +28,8 @@ export async function bindIdentity(tx: Executor, row: Pick<VerificationRow, 'id'
     slot,
     verifiedAt: now,
     expiresAt: new Date(now.getTime() + rules.identityValidityDays * DAY_MS),
+    // An operator's approval in a manual review saw no face: the next step-up asks for one.
+    faceCheckedAt: row.mode === 'MANUAL' ? null : now,
   };
   await identityRepository.upsert(tx, binding);
   await recordIdentityVerified(tx, binding, now);

@@ -7,6 +7,7 @@ import { parseApplication, type Application, type RequestMeta, type StartInput }
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { ageOn } from '../domain/id-card.js';
 import { maskIdCardNumber, maskName } from '../domain/masking.js';
+import { checkHeldIdentity, type HeldIdentityPurpose, type RenewalPolicy } from '../domain/renewal.js';
 import { isTerminal, type FailureCode } from '../domain/verification-status.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
@@ -25,7 +26,11 @@ export interface StartSettings {
   returnUrlOrigins: readonly string[];
   ttlMinutes: number;
   maxAccountsPerIdentity: number;
+  renewal: RenewalPolicy;
 }
+
+/** What a user sends for a face check against the identity already held (FaceCheckInput): no name, no number. */
+export type FaceCheckInput = Omit<StartInput, 'realName' | 'idCardNumber'>;
 
 export interface VerificationServiceDeps {
   db: Database;
@@ -97,9 +102,37 @@ export class VerificationService {
    */
   async start(actor: Actor, input: StartInput, meta: RequestMeta, channel: StartChannel = 'H5'): Promise<VerificationRow> {
     if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '服务账号不能发起实名认证');
-    const userId = actor.userId;
-    const requireMetaInfo = channel === 'H5' && this.settings.mode === 'LIVE';
-    const application = parseApplication(input, { ...this.settings, requireMetaInfo }, this.clock());
+    const application = parseApplication(input, this.applicationPolicy(channel), this.clock());
+    return this.submit(actor.userId, application, meta, channel);
+  }
+
+  /** `renewVerification`: from IDENTITY_RENEWAL_DAYS before expiry until the held identity is purged. */
+  renew(actor: Actor, input: FaceCheckInput, meta: RequestMeta): Promise<VerificationRow> {
+    return this.startWithHeldIdentity(actor, input, meta, 'RENEWAL');
+  }
+
+  /**
+   * A start whose name and number come from the held identity's own verification record, opened
+   * here and never sent back: the user only does the face check.
+   */
+  private async startWithHeldIdentity(actor: Actor, input: FaceCheckInput, meta: RequestMeta, purpose: HeldIdentityPurpose): Promise<VerificationRow> {
+    if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '服务账号不能发起实名认证');
+    if (input.biometricConsent !== true) throw new DomainError(ErrorCode.CONSENT_REQUIRED);
+    const identity = await identityRepository.byUser(this.db, actor.userId);
+    checkHeldIdentity(purpose, identity, this.settings.renewal, this.clock());
+    const record = await verificationRepository.byId(this.db, identity!.verificationId);
+    const [held] = record ? await this.vault.openApplicants(actor.userId, [record]) : [];
+    if (!held?.realName || !held.idNumber) throw new DomainError(ErrorCode.NOT_FOUND, '没有可续期的实名认证,请重新进行实名认证');
+    const application = parseApplication({ ...input, realName: held.realName, idCardNumber: held.idNumber }, this.applicationPolicy('H5'), this.clock());
+    return this.submit(actor.userId, { ...application, purpose }, meta, 'H5');
+  }
+
+  private applicationPolicy(channel: StartChannel) {
+    return { ...this.settings, requireMetaInfo: channel === 'H5' && this.settings.mode === 'LIVE' };
+  }
+
+  /** With an idempotency key, a retry returns the first attempt and a double submit shares one. */
+  private async submit(userId: string, application: Application, meta: RequestMeta, channel: StartChannel): Promise<VerificationRow> {
     const { idempotencyKey } = application;
     if (!idempotencyKey) return this.begin(userId, application, meta, channel);
     const earlier = await verificationRepository.byIdempotencyKey(this.db, userId, idempotencyKey);
@@ -119,10 +152,10 @@ export class VerificationService {
     const idNumberIndex = this.blindIndex.of(idNumber);
 
     const identity = await identityRepository.byUser(this.db, userId);
-    if (identity && identity.expiresAt > this.clock()) throw new DomainError(ErrorCode.ALREADY_VERIFIED);
+    if (application.purpose === 'VERIFY' && identity && identity.expiresAt > this.clock()) throw new DomainError(ErrorCode.ALREADY_VERIFIED);
 
     const open = await verificationRepository.openForUser(this.db, userId);
-    const sameChannel = open && (open.certifyUrl === null) === (channel === 'CAPTURE');
+    const sameChannel = open && (open.certifyUrl === null) === (channel === 'CAPTURE') && open.purpose === application.purpose;
     if (open && sameChannel && open.expiresAt > this.clock() && (await this.sameApplicant(open, idNumberIndex, realName))) return open;
 
     await this.guard.check(userId, idNumberIndex, meta);
@@ -134,11 +167,16 @@ export class VerificationService {
     const attempt = { id, userId, application, idNumberIndex, meta };
     // Aliyun has no age code (InitFaceVerify has no 405): the 14+ rule is ours, read from the number.
     if (ageOn(application.birthDate, this.clock()) < 14) return this.record(attempt, { status: 'FAILED', failureCode: 'UNDER_AGE' });
-    const match = await this.callProvider(() => this.provider.checkIdentity(realName, idNumber));
-    if (match.ok && match.value !== 'MATCH') {
-      return this.record(attempt, { status: 'FAILED', failureCode: match.value === 'MISMATCH' ? 'NAME_ID_MISMATCH' : 'NO_SUCH_IDENTITY' });
+    // A renewal or step-up skips Id2MetaVerify on purpose: the held name and number were matched
+    // against the authoritative source when this identity was first verified, and have not changed
+    // since (they are read from that record). The face check still compares against the source photo.
+    if (application.purpose === 'VERIFY') {
+      const match = await this.callProvider(() => this.provider.checkIdentity(realName, idNumber));
+      if (match.ok && match.value !== 'MATCH') {
+        return this.record(attempt, { status: 'FAILED', failureCode: match.value === 'MISMATCH' ? 'NAME_ID_MISMATCH' : 'NO_SUCH_IDENTITY' });
+      }
+      if (!match.ok) return this.record(attempt, { status: 'FAILED', failureCode: match.failureCode });
     }
-    if (!match.ok) return this.record(attempt, { status: 'FAILED', failureCode: match.failureCode });
     if (channel === 'CAPTURE') return this.record(attempt, { status: 'PENDING', awaitingCapture: true });
 
     const callbackToken = newCallbackToken();
