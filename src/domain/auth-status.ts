@@ -9,7 +9,7 @@ export interface LockoutPolicy {
 
 /** What a user's status is decided from, read in one round trip (see gate.repository.ts). */
 export interface StatusFacts {
-  identity: { verifiedAt: Date; expiresAt: Date; verificationId: string } | null;
+  identity: { verifiedAt: Date; expiresAt: Date; verificationId: string; faceCheckedAt?: Date | null } | null;
   latest: { id: string; status: VerificationStatus } | null;
   /** Completion time of the `failures`-th newest failure since `failureWindowStart`, if there are that many. */
   nthFailureAt: Date | null;
@@ -24,6 +24,8 @@ export interface UserAuthStatus {
   isValid: boolean;
   verifiedAt: Date | null;
   expiresAt: Date | null;
+  /** The held identity's last passed face check; null when none is held or a manual review bound it. */
+  faceCheckedAt: Date | null;
   /** Whole days left, rounded down; 0 on the last day and for anything not valid. */
   daysRemaining: number;
   /** The verification behind a VERIFIED/EXPIRED status, else the latest attempt. */
@@ -42,13 +44,21 @@ export interface IdentityCheck {
   expiresAt: Date | null;
 }
 
-export const identityCheck = (status: UserAuthStatus): IdentityCheck => ({
-  passed: status.isValid,
-  reason: status.isValid ? null : status.status,
-  expiresAt: status.expiresAt,
-});
-
 const DAY_MS = 86_400_000;
+
+/**
+ * The gate's answer. With `maxFaceCheckAgeDays` (a sensitive letter), a valid identity whose last
+ * passed face check is more than that many days old at `now` is STEP_UP_REQUIRED; exactly that
+ * old still passes.
+ */
+export function identityCheck(status: UserAuthStatus, now: Date, maxFaceCheckAgeDays?: number | null): IdentityCheck {
+  const stale =
+    maxFaceCheckAgeDays !== undefined &&
+    maxFaceCheckAgeDays !== null &&
+    (!status.faceCheckedAt || now.getTime() - status.faceCheckedAt.getTime() > maxFaceCheckAgeDays * DAY_MS);
+  if (status.isValid && stale) return { passed: false, reason: 'STEP_UP_REQUIRED', expiresAt: status.expiresAt };
+  return { passed: status.isValid, reason: status.isValid ? null : status.status, expiresAt: status.expiresAt };
+}
 
 /** Failures completed at or after this instant count towards a lockout at `now`. */
 export const failureWindowStart = (policy: LockoutPolicy, now: Date) => new Date(now.getTime() - policy.windowSeconds * 1000);
@@ -73,7 +83,7 @@ export function lockedUntil(policy: LockoutPolicy, nthFailureAt: Date | null, no
 export function stateFrom(userId: string, facts: StatusFacts, lockout: LockoutPolicy, now: Date, renewal?: RenewalPolicy): UserAuthStatus {
   const { identity, latest } = facts;
   const from = renewal ? renewableFrom(identity, renewal, now) : null;
-  const base = { userId, verifiedAt: null, expiresAt: null, daysRemaining: 0, lockedUntil: null, renewableFrom: from, renewable: from !== null && from <= now };
+  const base = { userId, verifiedAt: null, expiresAt: null, faceCheckedAt: null, daysRemaining: 0, lockedUntil: null, renewableFrom: from, renewable: from !== null && from <= now };
   if (facts.denied) return { ...base, status: 'DENIED', isValid: false, verificationId: identity?.verificationId ?? latest?.id ?? null, renewableFrom: null, renewable: false };
   if (identity && identity.expiresAt > now) {
     return {
@@ -82,6 +92,7 @@ export function stateFrom(userId: string, facts: StatusFacts, lockout: LockoutPo
       isValid: true,
       verifiedAt: identity.verifiedAt,
       expiresAt: identity.expiresAt,
+      faceCheckedAt: identity.faceCheckedAt ?? null,
       daysRemaining: Math.floor((identity.expiresAt.getTime() - now.getTime()) / DAY_MS),
       verificationId: identity.verificationId,
     };

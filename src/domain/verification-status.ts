@@ -20,7 +20,8 @@ export function canMove(from: VerificationStatus, to: VerificationStatus): boole
 /** The states a verification may move to `to` from; the repository's conditional UPDATE uses them. */
 export const statesMovableTo = (to: VerificationStatus): VerificationStatus[] => VERIFICATION_STATUSES.filter((from) => canMove(from, to));
 
-export const AUTH_STATUSES = ['UNVERIFIED', 'PENDING', 'VERIFIED', 'FAILED', 'EXPIRED', 'LOCKED', 'DENIED'] as const;
+/** STEP_UP_REQUIRED is only ever the gate's reason (verifyIdentity with maxFaceCheckAgeDays), never a user's status. */
+export const AUTH_STATUSES = ['UNVERIFIED', 'PENDING', 'VERIFIED', 'FAILED', 'EXPIRED', 'LOCKED', 'DENIED', 'STEP_UP_REQUIRED'] as const;
 export type AuthStatus = (typeof AUTH_STATUSES)[number];
 
 /** Why a verification did not end VERIFIED, in our own words (provider SubCodes map onto these). */

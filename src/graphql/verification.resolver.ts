@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { CONSENT_TERMS, SUPPORTED_DOCUMENTS } from '../domain/consent-terms.js';
 import { failureReason, isTerminal } from '../domain/verification-status.js';
@@ -31,6 +31,11 @@ export class VerificationResolver {
   @Mutation(() => Verification, { description: 'From renewableFrom: one face check against the held identity, whose validity starts again on success' })
   renewVerification(@Arg('input', () => FaceCheckInput) input: FaceCheckInput, @Ctx() ctx: GraphQLContext) {
     return ctx.services.verifications.renew(requireActor(ctx), input, ctx.meta);
+  }
+
+  @Mutation(() => Verification, { description: 'After STEP_UP_REQUIRED: one face check against the held identity; its expiry does not move' })
+  startStepUp(@Arg('input', () => FaceCheckInput) input: FaceCheckInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.verifications.startStepUp(requireActor(ctx), input, ctx.meta);
   }
 
   @Mutation(() => Verification)
@@ -83,8 +88,13 @@ export class UserAuthStatusResolver {
   }
 
   @Mutation(() => IdentityCheck, { description: 'The gate before each letter: passed only for a valid verified identity' })
-  verifyIdentity(@Arg('userId', () => ID, { nullable: true }) userId: string | null, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.authStatus.checkIdentity(requireActor(ctx), userId);
+  verifyIdentity(
+    @Arg('userId', () => ID, { nullable: true }) userId: string | null,
+    @Arg('maxFaceCheckAgeDays', () => Int, { nullable: true, description: 'A sensitive letter: STEP_UP_REQUIRED when the last passed face check is older than this' })
+    maxFaceCheckAgeDays: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.authStatus.checkIdentity(requireActor(ctx), userId, maxFaceCheckAgeDays);
   }
 
   @FieldResolver(() => Verification, { nullable: true })

@@ -53,6 +53,8 @@ export class UserAuthStatus {
   @Field(() => Boolean) isValid!: boolean;
   @Field(() => Date, { nullable: true }) verifiedAt!: Date | null;
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: "The held identity's last passed face check (a start, renewal or step-up)" })
+  faceCheckedAt!: Date | null;
   @Field(() => Int) daysRemaining!: number;
   @Field(() => Date, { nullable: true, description: 'Set while LOCKED' }) lockedUntil!: Date | null;
   @Field(() => Date, { nullable: true, description: 'From when renewVerification starts (IDENTITY_RENEWAL_DAYS before expiry); null when there is nothing to renew' })

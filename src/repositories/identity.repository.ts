@@ -26,6 +26,12 @@ export const identityRepository = {
     await db.insert(identities).values(row).onConflictDoUpdate({ target: identities.userId, set: changes });
   },
 
+  /** A passed step-up: the face-check time moves, the lifetime does not. */
+  async markFaceChecked(db: Executor, userId: string, at: Date) {
+    const rows = await db.update(identities).set({ faceCheckedAt: at }).where(eq(identities.userId, userId)).returning({ userId: identities.userId });
+    return rows.length > 0;
+  },
+
   async deleteForUser(db: Executor, userId: string) {
     return db.delete(identities).where(eq(identities.userId, userId)).returning({ userId: identities.userId });
   },

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js';
 import { subjectOf, type Actor } from '../domain/actor.js';
+import { DomainError, ErrorCode } from '../domain/errors.js';
 import { failureWindowStart, identityCheck, lockedUntil, stateFrom, type IdentityCheck, type LockoutPolicy, type UserAuthStatus } from '../domain/auth-status.js';
 import type { RenewalPolicy } from '../domain/renewal.js';
 import { gateFactsQuery, type GateFacts } from '../repositories/gate.repository.js';
@@ -37,11 +38,14 @@ export class AuthStatusService {
     return status;
   }
 
-  /** `verifyIdentity`, the gate before each letter. */
-  async checkIdentity(actor: Actor, userId: string | null | undefined): Promise<IdentityCheck> {
+  /** `verifyIdentity`, the gate before each letter; `maxFaceCheckAgeDays` asks for a recent face check. */
+  async checkIdentity(actor: Actor, userId: string | null | undefined, maxFaceCheckAgeDays?: number | null): Promise<IdentityCheck> {
     const subject = subjectOf(actor, userId);
+    if (maxFaceCheckAgeDays != null && !(Number.isInteger(maxFaceCheckAgeDays) && maxFaceCheckAgeDays >= 0)) {
+      throw new DomainError(ErrorCode.BAD_USER_INPUT, 'maxFaceCheckAgeDays 须为不小于 0 的整数');
+    }
     const [status] = await Promise.all([this.statusOf(subject), this.accessLog.serviceRead(actor, subject, 'verifyIdentity')]);
-    return identityCheck(status);
+    return identityCheck(status, this.clock(), maxFaceCheckAgeDays);
   }
 
   /** Cached facts are safe to reuse: the state is derived from them afresh, against the clock, on every call. */

@@ -36,4 +36,9 @@ export async function bindIdentity(tx: Executor, row: Pick<VerificationRow, 'id'
   return true;
 }
 
+/** A passed step-up (STEP_UP): the held identity's face-check time moves; its binding and expiry stay. */
+export async function recordFaceCheck(tx: Executor, row: Pick<VerificationRow, 'userId'>, now: Date): Promise<void> {
+  await identityRepository.markFaceChecked(tx, row.userId, now);
+}
+
 export const isSlotRace = (error: unknown) => isUniqueViolation(error, 'identities_index_slot_idx');

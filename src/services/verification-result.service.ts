@@ -6,7 +6,7 @@ import type { EventBus } from '../pubsub/event-bus.js';
 import { ProviderError, type FaceVerifyOutcome, type FaceVerifyProvider } from '../providers/provider.js';
 import { faceImageRepository } from '../repositories/face-image.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
-import { bindIdentity, isSlotRace } from './identity-binding.js';
+import { bindIdentity, isSlotRace, recordFaceCheck } from './identity-binding.js';
 import { announce, moveVerification, type Move } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
 
@@ -104,6 +104,9 @@ export class VerificationResultService {
     }
     const verified: Move = { to: 'VERIFIED', providerSubCode: outcome.subCode, actor };
     const bind = async (tx: Executor, moved: VerificationRow) => {
+      // A step-up keeps no face image, whatever FACE_IMAGE_RETENTION_DAYS says: it only confirms the
+      // person at the gate is the one already bound, and a renewal or first start already kept one.
+      if (moved.purpose === 'STEP_UP') return recordFaceCheck(tx, moved, this.clock());
       if (!(await bindIdentity(tx, moved, this.settings, this.clock()))) throw new IdentityBound();
       if (outcome.faceImage) await this.keepFaceImage(tx, moved, outcome.faceImage);
     };

@@ -111,6 +111,11 @@ export class VerificationService {
     return this.startWithHeldIdentity(actor, input, meta, 'RENEWAL');
   }
 
+  /** `startStepUp`: one face check for a valid identity; on success only its face-check time moves. */
+  startStepUp(actor: Actor, input: FaceCheckInput, meta: RequestMeta): Promise<VerificationRow> {
+    return this.startWithHeldIdentity(actor, input, meta, 'STEP_UP');
+  }
+
   /**
    * A start whose name and number come from the held identity's own verification record, opened
    * here and never sent back: the user only does the face check.
