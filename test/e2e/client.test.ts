@@ -162,4 +162,28 @@ describe('the typed client (@weiaibang/realname-client) against a running servic
     expect(await session.result).toMatchObject({ status: 'FAILED', failureReason: { code: 'FACE_MISMATCH' } });
     await client.close();
   });
+
+  it('renews and steps up with the held identity: RENEWAL_NOT_OPEN typed before the window, startStepUp settled live', async () => {
+    const { client } = await clientFor('client-lifecycle');
+    const verified = await client.startVerification(await input(client));
+    expect(await app.sandbox!.complete(verified.verification.certifyId!, 'pass')).toBe('done');
+    await verified.result;
+    const status = await client.authStatus();
+    const consent = { consentVersion: (await client.consentTerms()).version, biometricConsent: true };
+
+    const refusal = await client.renew(consent).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(RealnameError);
+    expect(refusal).toMatchObject({ code: 'RENEWAL_NOT_OPEN', renewableFrom: status.renewableFrom });
+    expect(status).toMatchObject({ renewable: false });
+
+    const stepUp = await client.startStepUp(consent);
+    expect(stepUp.verification).toMatchObject({ status: 'PENDING', purpose: 'STEP_UP', maskedName: '张*' });
+    expect(await app.sandbox!.complete(stepUp.verification.certifyId!, 'pass')).toBe('done');
+    expect(await stepUp.result).toMatchObject({ status: 'VERIFIED', purpose: 'STEP_UP' });
+    const after = await client.authStatus();
+    expect(after.expiresAt).toBe(status.expiresAt);
+    expect(Date.parse(after.faceCheckedAt!)).toBeGreaterThan(Date.parse(status.faceCheckedAt!));
+    expect(await client.verifyIdentity(undefined, 1)).toMatchObject({ passed: true, reason: null });
+    await client.close();
+  });
 });

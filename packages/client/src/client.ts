@@ -1,12 +1,14 @@
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { isGraphQLErrorList, RealnameError } from './errors.js';
-import type { StartVerificationInput } from './gql/graphql.js';
+import type { FaceCheckInput, StartVerificationInput } from './gql/graphql.js';
 import {
   AuthStatusQuery,
   CancelVerificationMutation,
   ConsentTermsQuery,
+  RenewVerificationMutation,
   StartFaceCaptureMutation,
+  StartStepUpMutation,
   StartVerificationMutation,
   VerificationQuery,
   VerificationResultSubscription,
@@ -177,10 +179,28 @@ export function createRealnameClient(options: RealnameClientOptions) {
     consentTerms: async () => (await request(ConsentTermsQuery, {})).consentTerms,
     /** The caller's real-name status (a service token may name `userId`). */
     authStatus: async (userId?: string) => (await request(AuthStatusQuery, { userId })).userAuthStatus,
-    /** The letter gate: `passed` only for a valid verified identity. */
-    verifyIdentity: async (userId?: string) => (await request(VerifyIdentityMutation, { userId })).verifyIdentity,
+    /**
+     * The letter gate: `passed` only for a valid verified identity. With `maxFaceCheckAgeDays` (a
+     * sensitive letter), an identity whose last face check is older answers `reason: 'STEP_UP_REQUIRED'`.
+     */
+    verifyIdentity: async (userId?: string, maxFaceCheckAgeDays?: number) => (await request(VerifyIdentityMutation, { userId, maxFaceCheckAgeDays })).verifyIdentity,
     /** Starts (or, with the same `idempotencyKey`, resumes) a verification and follows it live. */
     startVerification: async (input: StartVerificationInput) => watch((await request(StartVerificationMutation, { input })).startVerification),
+    /**
+     * Renews the held identity once `authStatus().renewable`: no name or number is sent, the user
+     * only does the face check on `certifyUrl`, and on success the identity's validity starts again.
+     * Before the window the server answers `RENEWAL_NOT_OPEN` (with `renewableFrom`).
+     *
+     * @example
+     * const status = await client.authStatus();
+     * if (status.renewable) location.href = (await client.renew({ consentVersion, biometricConsent: true })).verification.certifyUrl!;
+     */
+    renew: async (input: FaceCheckInput) => watch((await request(RenewVerificationMutation, { input })).renewVerification),
+    /**
+     * After the gate answered `STEP_UP_REQUIRED`: one face check against the held identity. On
+     * success the identity's face-check time moves and the gate passes again; its expiry stays.
+     */
+    startStepUp: async (input: FaceCheckInput) => watch((await request(StartStepUpMutation, { input })).startStepUp),
     /**
      * The WeChat path: like `startVerification`, but liveness is the mini-program's own camera.
      * Send the photo with `submitFaceCapture`; the result arrives on the session all the same.

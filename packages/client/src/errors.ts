@@ -9,6 +9,7 @@ export type RealnameErrorCode =
   | 'INVALID_ID_CARD_NUMBER'
   | 'CONSENT_REQUIRED'
   | 'ALREADY_VERIFIED'
+  | 'RENEWAL_NOT_OPEN'
   | 'RATE_LIMITED'
   | 'LOCKED'
   | 'IDENTITY_DENIED'
@@ -39,6 +40,8 @@ export class RealnameError extends Error {
   readonly retryAfter?: number;
   /** When a LOCKED account unlocks (ISO 8601). */
   readonly lockedUntil?: string;
+  /** When a RENEWAL_NOT_OPEN renewal may start (ISO 8601). */
+  readonly renewableFrom?: string;
   readonly requestId?: string;
 
   constructor(
@@ -50,6 +53,7 @@ export class RealnameError extends Error {
     this.name = 'RealnameError';
     if (typeof extensions.retryAfter === 'number') this.retryAfter = extensions.retryAfter;
     if (typeof extensions.lockedUntil === 'string') this.lockedUntil = extensions.lockedUntil;
+    if (typeof extensions.renewableFrom === 'string') this.renewableFrom = extensions.renewableFrom;
     if (typeof extensions.requestId === 'string') this.requestId = extensions.requestId;
   }
 

@@ -5,6 +5,7 @@ export const VerificationFields = graphql(`
     id
     status
     mode
+    purpose
     certifyUrl
     certifyId
     faceCaptureUrl
@@ -41,6 +42,9 @@ export const AuthStatusQuery = graphql(`
       expiresAt
       daysRemaining
       lockedUntil
+      renewableFrom
+      renewable
+      faceCheckedAt
       maskedName
       latestVerification {
         ...VerificationFields
@@ -65,6 +69,22 @@ export const StartVerificationMutation = graphql(`
   }
 `);
 
+export const RenewVerificationMutation = graphql(`
+  mutation RenewVerification($input: FaceCheckInput!) {
+    renewVerification(input: $input) {
+      ...VerificationFields
+    }
+  }
+`);
+
+export const StartStepUpMutation = graphql(`
+  mutation StartStepUp($input: FaceCheckInput!) {
+    startStepUp(input: $input) {
+      ...VerificationFields
+    }
+  }
+`);
+
 export const StartFaceCaptureMutation = graphql(`
   mutation StartFaceCapture($input: StartVerificationInput!) {
     startFaceCapture(input: $input) {
@@ -82,8 +102,8 @@ export const CancelVerificationMutation = graphql(`
 `);
 
 export const VerifyIdentityMutation = graphql(`
-  mutation VerifyIdentity($userId: ID) {
-    verifyIdentity(userId: $userId) {
+  mutation VerifyIdentity($userId: ID, $maxFaceCheckAgeDays: Int) {
+    verifyIdentity(userId: $userId, maxFaceCheckAgeDays: $maxFaceCheckAgeDays) {
       passed
       reason
       expiresAt
