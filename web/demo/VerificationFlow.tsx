@@ -1,9 +1,19 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { RealnameError, type RealnameClient, type StartVerificationInput, type Verification, type VerificationSession } from '@weiaibang/realname-client';
+import {
+  RealnameError,
+  type AuthStatusQuery,
+  type FaceCheckInput,
+  type RealnameClient,
+  type StartVerificationInput,
+  type Verification,
+  type VerificationSession,
+} from '@weiaibang/realname-client';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
+import { FaceCheckPanel, type HeldIdentityPurpose } from './components/FaceCheckPanel.js';
 import { IdentityForm, type ConsentTerms } from './components/IdentityForm.js';
 import { Notice } from './components/Notice.js';
-import { SendLetterButton } from './components/SendLetterButton.js';
+import { RenewalOffer } from './components/RenewalOffer.js';
+import { SendLetterButton, type GateAnswer } from './components/SendLetterButton.js';
 import { StatusPanel } from './components/StatusPanel.js';
 import { errorSentence, formatTime } from './words.js';
 
@@ -12,19 +22,38 @@ type Phase =
   | { kind: 'failed'; error: RealnameError }
   | { kind: 'locked'; until: string | null }
   | { kind: 'form' }
+  | { kind: 'faceCheck'; purpose: HeldIdentityPurpose }
   | { kind: 'verification'; verification: Verification };
 
+type AuthState = AuthStatusQuery['userAuthStatus'];
+
 const asRealnameError = (error: unknown) => (error instanceof RealnameError ? error : RealnameError.network(error));
+
+/** `?faceCheckDays=N` stands in for a sensitive letter: the gate then asks for a face check at most N days old. */
+function faceCheckDays(): number | undefined {
+  const raw = new URLSearchParams(location.search).get('faceCheckDays');
+  return raw !== null && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
 
 export function VerificationFlow({ client, userId }: { client: RealnameClient; userId: string }) {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [terms, setTerms] = useState<ConsentTerms>();
-  const [letterAllowed, setLetterAllowed] = useState(false);
+  const [gate, setGate] = useState<GateAnswer>({ passed: false });
+  const [auth, setAuth] = useState<AuthState>();
   const session = useRef<VerificationSession>(undefined);
 
   const checkGate = useCallback(async () => {
-    setLetterAllowed((await client.verifyIdentity().catch(() => ({ passed: false }))).passed);
+    setGate(await client.verifyIdentity(undefined, faceCheckDays()).catch(() => ({ passed: false })));
   }, [client]);
+
+  // Only a renewal changes whether the 续期 card shows; any other result needs no status read.
+  const afterResult = useCallback(
+    async (final: Verification) => {
+      await checkGate();
+      if (final.purpose === 'RENEWAL') setAuth(await client.authStatus().catch(() => undefined));
+    },
+    [client, checkGate],
+  );
 
   const follow = useCallback(
     (next: VerificationSession) => {
@@ -34,9 +63,9 @@ export function VerificationFlow({ client, userId }: { client: RealnameClient; u
       // While it waits, the page asks nothing over HTTP: the subscription carries the result.
       next.on('status', (verification) => setPhase({ kind: 'verification', verification }));
       next.on('error', (error) => setPhase({ kind: 'failed', error }));
-      next.result.then(() => checkGate(), () => {});
+      next.result.then((final) => afterResult(final), () => {});
     },
-    [checkGate],
+    [afterResult],
   );
 
   const load = useCallback(async () => {
@@ -44,6 +73,7 @@ export function VerificationFlow({ client, userId }: { client: RealnameClient; u
     try {
       const [consentTerms, status] = await Promise.all([client.consentTerms(), client.authStatus()]);
       setTerms(consentTerms);
+      setAuth(status);
       const latest = status.latestVerification;
       if (status.status === 'LOCKED') setPhase({ kind: 'locked', until: status.lockedUntil });
       else if (latest && latest.status !== 'CANCELED') follow(client.watchVerification(latest));
@@ -70,6 +100,21 @@ export function VerificationFlow({ client, userId }: { client: RealnameClient; u
     }
   };
 
+  const startFaceCheck = (purpose: HeldIdentityPurpose) => async (input: Omit<FaceCheckInput, 'returnUrl'>) => {
+    const returnUrl = `${location.origin}${location.pathname}${location.search}`;
+    const withReturn = { ...input, returnUrl };
+    try {
+      follow(await (purpose === 'RENEWAL' ? client.renew(withReturn) : client.startStepUp(withReturn)));
+    } catch (error) {
+      const refusal = asRealnameError(error);
+      if (refusal.code === 'LOCKED') setPhase({ kind: 'locked', until: refusal.lockedUntil ?? null });
+      else throw refusal; // the panel shows it above its button
+    }
+  };
+
+  const open = phase.kind === 'verification' && (phase.verification.status === 'PENDING' || phase.verification.status === 'PROCESSING');
+  const offerRenewal = auth?.renewable && phase.kind !== 'faceCheck' && phase.kind !== 'locked' && !open;
+
   return (
     <>
       <ConnectionBanner client={client} />
@@ -87,14 +132,18 @@ export function VerificationFlow({ client, userId }: { client: RealnameClient; u
         />
       )}
       {phase.kind === 'form' && terms && <IdentityForm terms={terms} onStart={start} />}
+      {phase.kind === 'faceCheck' && terms && (
+        <FaceCheckPanel key={phase.purpose} purpose={phase.purpose} terms={terms} onStart={startFaceCheck(phase.purpose)} onBack={() => void load()} />
+      )}
       {phase.kind === 'verification' && (
         <StatusPanel
           verification={phase.verification}
           onCancel={() => session.current?.cancel().catch((error: unknown) => setPhase({ kind: 'failed', error: asRealnameError(error) }))}
-          onRetry={() => setPhase({ kind: 'form' })}
+          onRetry={() => setPhase(phase.verification.purpose === 'VERIFY' ? { kind: 'form' } : { kind: 'faceCheck', purpose: phase.verification.purpose })}
         />
       )}
-      <SendLetterButton allowed={letterAllowed} />
+      {offerRenewal && auth && <RenewalOffer expiresAt={auth.expiresAt} isValid={auth.isValid} onRenew={() => setPhase({ kind: 'faceCheck', purpose: 'RENEWAL' })} />}
+      <SendLetterButton gate={gate} onStepUp={phase.kind === 'faceCheck' || open ? undefined : () => setPhase({ kind: 'faceCheck', purpose: 'STEP_UP' })} />
     </>
   );
 }

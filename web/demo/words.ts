@@ -14,6 +14,18 @@ const shanghai = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', m
 /** When a lock lifts, in Beijing time. */
 export const formatTime = (iso: string) => shanghai.format(new Date(iso));
 
+const shanghaiDay = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'long', day: 'numeric' });
+
+/** When an identity expires, as a day in Beijing time. */
+export const formatDate = (iso: string) => shanghaiDay.format(new Date(iso));
+
+/** A passed renewal or step-up says what it did, not that a first verification passed. */
+export const VERIFIED_WORDS: Record<'VERIFY' | 'RENEWAL' | 'STEP_UP', { title: string; hint: string }> = {
+  VERIFY: STATUS_WORDS.VERIFIED,
+  RENEWAL: { title: '续期成功', hint: '实名认证有效期已重新开始计算,可以继续寄信。' },
+  STEP_UP: { title: '刷脸确认成功', hint: '已确认是您本人,可以寄信了。' },
+};
+
 /** The server's own sentence, with the time a refusal lifts where it says so. */
 export function errorSentence(error: RealnameError): string {
   if (error.code === 'LOCKED' && error.lockedUntil) return `${error.message}。请于${formatTime(error.lockedUntil)}后再试。`;

@@ -1,12 +1,12 @@
 import type { Verification } from '@weiaibang/realname-client';
-import { STATUS_WORDS } from '../words.js';
+import { STATUS_WORDS, VERIFIED_WORDS } from '../words.js';
 
 export function StatusPanel({ verification, onCancel, onRetry }: { verification: Verification; onCancel: () => void; onRetry: () => void }) {
   const { status, certifyUrl, failureReason, maskedName, maskedIdCardNumber } = verification;
-  const words = STATUS_WORDS[status];
+  const words = status === 'VERIFIED' ? VERIFIED_WORDS[verification.purpose] : STATUS_WORDS[status];
   const open = status === 'PENDING' || status === 'PROCESSING';
   return (
-    <section className={`card status status-${status.toLowerCase()}`} data-testid="demo-status" data-status={status} aria-live="polite">
+    <section className={`card status status-${status.toLowerCase()}`} data-testid="demo-status" data-status={status} data-purpose={verification.purpose} aria-live="polite">
       <h2>{words.title}</h2>
       {failureReason && status !== 'VERIFIED' && <p className="reason">{failureReason.message}</p>}
       <p>{words.hint}</p>
