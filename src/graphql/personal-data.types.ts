@@ -35,6 +35,7 @@ export class ExportedIdentity {
   @Field(() => ID) verificationId!: string;
   @Field(() => Date) verifiedAt!: Date;
   @Field(() => Date) expiresAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'The last passed face check (a start, renewal or step-up)' }) faceCheckedAt!: Date | null;
 }
 
 @ObjectType({ description: 'A face image kept under FACE_IMAGE_RETENTION_DAYS' })

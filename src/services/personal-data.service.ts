@@ -33,7 +33,7 @@ export interface PersonalDataExport {
     completedAt: Date | null;
   }[];
   consents: { id: string; version: string; biometric: boolean; acceptedAt: Date; clientIp: string | null; userAgent: string | null }[];
-  identity: { verificationId: string; verifiedAt: Date; expiresAt: Date } | null;
+  identity: { verificationId: string; verifiedAt: Date; expiresAt: Date; faceCheckedAt: Date | null } | null;
   faceImages: { verificationId: string; createdAt: Date; purgeAfter: Date; imageBase64: string | null }[];
   auditEvents: { seq: string; at: Date; actor: string; action: string; verificationId: string | null; detail: AuditDetail }[];
 }
@@ -116,7 +116,7 @@ export class PersonalDataService {
         completedAt: v.completedAt,
       })),
       consents: consents.map(({ id, version, biometric, acceptedAt, clientIp, userAgent }) => ({ id, version, biometric, acceptedAt, clientIp, userAgent })),
-      identity: identity ? { verificationId: identity.verificationId, verifiedAt: identity.verifiedAt, expiresAt: identity.expiresAt } : null,
+      identity: identity ? { verificationId: identity.verificationId, verifiedAt: identity.verifiedAt, expiresAt: identity.expiresAt, faceCheckedAt: identity.faceCheckedAt } : null,
       faceImages,
       auditEvents: events.map((e) => ({ seq: String(e.seq), at: e.at, actor: e.actor, action: e.action, verificationId: e.verificationId, detail: e.detail })),
     };

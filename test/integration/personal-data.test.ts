@@ -32,7 +32,7 @@ describe(PersonalDataService.name, () => {
       ]);
       expect(data.consents).toEqual([expect.objectContaining({ version: expect.any(String), biometric: true, userAgent: TEST_USER_AGENT, clientIp: expect.stringContaining('127.0.0.1') })]);
       expect(data.verifications[0].consentId).toBe(data.consents[0].id);
-      expect(data.identity).toMatchObject({ verificationId: user.verificationId });
+      expect(data.identity).toMatchObject({ verificationId: user.verificationId, faceCheckedAt: data.identity.verifiedAt });
       expect(data.auditEvents.map((e: { action: string }) => e.action)).toEqual(['verification.started', 'verification.verified']);
     });
 

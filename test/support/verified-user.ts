@@ -52,7 +52,7 @@ export const EXPORT = /* GraphQL */ `
       userId exportedAt
       verifications { id status mode realName idCardNumber failureCode consentId createdAt updatedAt expiresAt completedAt }
       consents { id version biometric acceptedAt clientIp userAgent }
-      identity { verificationId verifiedAt expiresAt }
+      identity { verificationId verifiedAt expiresAt faceCheckedAt }
       faceImages { verificationId createdAt purgeAfter imageBase64 }
       auditEvents { seq at actor action verificationId detail }
     }
