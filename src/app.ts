@@ -197,6 +197,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         ttlMinutes: config.VERIFICATION_TTL_MINUTES,
         maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS,
         renewal,
+        acceptedDocuments: config.ACCEPTED_DOCUMENTS,
       },
       clock,
       log,

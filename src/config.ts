@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DOCUMENT_TYPES } from './domain/documents.js';
 
 const list = z
   .string()
@@ -94,6 +95,12 @@ const schema = z
     LOCKOUT_FAILURES: int(5, 1),
     LOCKOUT_WINDOW_SECONDS: int(24 * 3600, 1),
 
+    /** Documents verified online (comma-separated DocumentType values); the others go to a manual review. */
+    ACCEPTED_DOCUMENTS: z
+      .string()
+      .default(DOCUMENT_TYPES.join(','))
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(DOCUMENT_TYPES)).min(1)),
     IDENTITY_MAX_ACCOUNTS: int(1, 1),
     IDENTITY_VALIDITY_DAYS: int(365, 1),
     /** A held identity may be renewed (one face check, no retyping) from this many days before its expiry… */

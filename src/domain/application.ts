@@ -1,12 +1,15 @@
 import { CONSENT_TERMS } from './consent-terms.js';
 import { DomainError, ErrorCode } from './errors.js';
-import { parseIdCardNumber } from './id-card.js';
+import { DEFAULT_DOCUMENT_TYPE, isDocumentType, type DocumentType } from './documents.js';
+import { parseDocumentNumber } from './id-card.js';
 import type { VerificationPurpose } from './verification-status.js';
 
 /** What a user sends to start a verification (StartVerificationInput). */
 export interface StartInput {
   realName: string;
   idCardNumber: string;
+  /** Absent: the resident ID card. */
+  documentType?: string | null;
   consentVersion: string;
   biometricConsent?: boolean | null;
   returnUrl?: string | null;
@@ -18,6 +21,7 @@ export interface StartInput {
 export interface Application {
   realName: string;
   idNumber: string;
+  documentType: DocumentType;
   /** `YYYY-MM-DD`, from the number: the 14+ rule is ours (Aliyun has no age code). */
   birthDate: string;
   idempotencyKey: string | null;
@@ -53,7 +57,9 @@ export function parseApplication(input: StartInput, policy: ApplicationPolicy, t
   if (!NAME.test(realName) || !/\p{L}/u.test(realName)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '请输入与身份证一致的真实姓名');
   // Names on the ID card and both residence permits are written in Chinese; Aliyun refuses Latin letters (Code 401).
   if (/[A-Za-z]/.test(realName)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '请输入与身份证一致的中文姓名');
-  const idCard = parseIdCardNumber(input.idCardNumber, today);
+  const documentType = input.documentType ?? DEFAULT_DOCUMENT_TYPE;
+  if (!isDocumentType(documentType)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '请选择证件类型');
+  const idCard = parseDocumentNumber(input.idCardNumber, documentType, today);
   if (input.consentVersion !== CONSENT_TERMS.version || input.biometricConsent === false) {
     throw new DomainError(ErrorCode.CONSENT_REQUIRED);
   }
@@ -63,7 +69,7 @@ export function parseApplication(input: StartInput, policy: ApplicationPolicy, t
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, 'idempotencyKey 须为 8–64 位字母、数字、- 或 _');
   }
-  return { realName, idNumber: idCard.value, birthDate: idCard.birthDate, idempotencyKey, returnUrl, metaInfo, purpose: 'VERIFY' };
+  return { realName, idNumber: idCard.value, documentType, birthDate: idCard.birthDate, idempotencyKey, returnUrl, metaInfo, purpose: 'VERIFY' };
 }
 
 /**

@@ -22,7 +22,3 @@ export const CONSENT_TERMS = {
     '人脸信息属于敏感个人信息,仅用于本次身份核验;除非另行设置保存期限,本服务不保存人脸图像。',
   ].join('\n'),
 } as const;
-
-export const SUPPORTED_DOCUMENTS = [
-  { type: 'RESIDENT_ID_CARD', name: '中华人民共和国居民身份证', description: '18位公民身份号码(15位旧号码将自动升级)' },
-] as const;

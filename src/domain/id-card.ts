@@ -1,6 +1,10 @@
+import type { DocumentType } from './documents.js';
 import { DomainError, ErrorCode } from './errors.js';
 
-/** A 居民身份证号码 that passed GB 11643-1999, normalised to 18 characters with an uppercase X. */
+/**
+ * A 公民身份号码 that passed GB 11643-1999, normalised to 18 characters with an uppercase X: a
+ * resident ID card's, or a residence permit's (the same form, prefixes 81/82/83).
+ */
 export interface IdCardNumber {
   value: string;
   birthDate: string;
@@ -55,6 +59,38 @@ export function parseIdCardNumber(raw: string, today: Date = new Date()): IdCard
   if (birthDate < EARLIEST_BIRTH_DATE || birthDate > shanghaiDate(today)) throw invalid();
 
   return { value, birthDate, provinceCode, sex: Number(value[16]) % 2 === 1 ? 'M' : 'F' };
+}
+
+/** First two digits a residence permit's number starts with; the ID card never does. */
+export const PERMIT_PREFIXES: Readonly<Record<Exclude<DocumentType, 'RESIDENT_ID_CARD'>, readonly string[]>> = {
+  HK_MACAO_RESIDENCE_PERMIT: ['81', '82'],
+  TAIWAN_RESIDENCE_PERMIT: ['83'],
+};
+const ALL_PERMIT_PREFIXES: ReadonlySet<string> = new Set(Object.values(PERMIT_PREFIXES).flat());
+
+/**
+ * A number checked against its document's rules. The ID card: a mainland province code (not 81/82/83),
+ * 15-digit numbers upgraded. A residence permit: 18 characters only (permits began in 2018, so no
+ * 15-digit form exists) with its own prefix; birth date and check digit as GB 11643. A number under
+ * the wrong document is INVALID_ID_CARD_NUMBER like any other bad number.
+ */
+export function parseDocumentNumber(raw: string, documentType: DocumentType, today: Date = new Date()): IdCardNumber {
+  if (documentType !== 'RESIDENT_ID_CARD' && !/^\d{17}[\dXx]$/.test(raw.trim())) throw new DomainError(ErrorCode.INVALID_ID_CARD_NUMBER);
+  const number = parseIdCardNumber(raw, today);
+  const fits =
+    documentType === 'RESIDENT_ID_CARD' ? !ALL_PERMIT_PREFIXES.has(number.provinceCode) : PERMIT_PREFIXES[documentType].includes(number.provinceCode);
+  if (!fits) throw new DomainError(ErrorCode.INVALID_ID_CARD_NUMBER);
+  return number;
+}
+
+export function isValidDocumentNumber(raw: string, documentType: DocumentType, today?: Date): boolean {
+  try {
+    parseDocumentNumber(raw, documentType, today);
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError) return false;
+    throw error;
+  }
 }
 
 export function isValidIdCardNumber(raw: string, today?: Date): boolean {

@@ -4,11 +4,18 @@ import type { FailureCode } from './verification-status.js';
 /**
  * Failures the automatic path cannot fix by the person trying again: the authoritative source has
  * no record or no usable photo of them, the source itself failed, or their number is bound to
- * another account (perhaps by someone who stole it). Aliyun asks integrators to offer people in
- * these cases a manual review. A face mismatch or a liveness risk is not among them: a human
+ * another account (perhaps by someone who stole it), or their document is one this deployment does
+ * not verify online (ACCEPTED_DOCUMENTS). Aliyun asks integrators to offer people in these cases a
+ * manual review. A face mismatch or a liveness risk is not among them: a human
  * looking at the same attempt would only second-guess the check.
  */
-export const MANUALLY_REVIEWABLE: ReadonlySet<FailureCode> = new Set<FailureCode>(['NO_SUCH_IDENTITY', 'NO_ID_PHOTO', 'SOURCE_ERROR', 'IDENTITY_ALREADY_BOUND']);
+export const MANUALLY_REVIEWABLE: ReadonlySet<FailureCode> = new Set<FailureCode>([
+  'NO_SUCH_IDENTITY',
+  'NO_ID_PHOTO',
+  'SOURCE_ERROR',
+  'IDENTITY_ALREADY_BOUND',
+  'DOCUMENT_NOT_ACCEPTED',
+]);
 
 export const isManuallyReviewable = (code: string | null): boolean => code !== null && MANUALLY_REVIEWABLE.has(code as FailureCode);
 

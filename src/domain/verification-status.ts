@@ -35,6 +35,7 @@ export const FAILURE_REASONS = {
   ID_PHOTO_MISMATCH: '人脸与身份证照片不一致',
   SOURCE_ERROR: '权威数据源异常,请稍后再试',
   UNDER_AGE: '未满14周岁,无法进行人脸认证',
+  DOCUMENT_NOT_ACCEPTED: '本服务暂不支持该证件在线认证,请申请人工审核',
   TOO_MANY_ATTEMPTS: '今日认证次数过多,请明日再试',
   IDENTITY_ALREADY_BOUND: '该身份证已绑定其他账号',
   PROVIDER_REJECTED: '认证请求被拒绝,请核对信息后重试',

@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
-import { CONSENT_TERMS, SUPPORTED_DOCUMENTS } from '../domain/consent-terms.js';
+import { CONSENT_TERMS } from '../domain/consent-terms.js';
 import { failureReason, isTerminal } from '../domain/verification-status.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
 import type { UserAuthStatus as UserAuthState } from '../domain/auth-status.js';
@@ -118,9 +118,9 @@ export class ReferenceResolver {
     return CONSENT_TERMS;
   }
 
-  @Query(() => [SupportedDocument])
+  @Query(() => [SupportedDocument], { description: 'The documents this deployment accepts at startVerification' })
   supportedDocuments(@Ctx() ctx: GraphQLContext): SupportedDocument[] {
     requireActor(ctx);
-    return [...SUPPORTED_DOCUMENTS];
+    return [...ctx.services.verifications.supportedDocuments()];
   }
 }

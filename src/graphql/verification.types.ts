@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { SUPPORTED_DOCUMENTS } from '../domain/consent-terms.js';
+import { DOCUMENT_TYPES } from '../domain/documents.js';
 import { AUTH_STATUSES, FAILURE_REASONS, VERIFICATION_PURPOSES, VERIFICATION_STATUSES, type FailureCode } from '../domain/verification-status.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -17,8 +17,12 @@ registerEnumType(VerificationPurpose, {
 });
 export const FailureCodeEnum = enumOf(Object.keys(FAILURE_REASONS) as FailureCode[]);
 registerEnumType(FailureCodeEnum, { name: 'FailureCode', description: 'Why a verification did not end VERIFIED' });
-export const DocumentType = enumOf(SUPPORTED_DOCUMENTS.map((d) => d.type));
-registerEnumType(DocumentType, { name: 'DocumentType', description: 'An identity document the service can verify' });
+export const DocumentType = enumOf(DOCUMENT_TYPES);
+registerEnumType(DocumentType, {
+  name: 'DocumentType',
+  description:
+    'An identity document Aliyun verifies: the resident ID card and the residence permits for Hong Kong/Macao (81/82) and Taiwan (83) residents. Travel permits (往来内地通行证, 台胞证) and the foreigner\'s permanent residence card cannot be verified here: their holders ask for a manual review',
+});
 
 @ObjectType({ description: 'Why a verification did not pass; the message is for the user' })
 export class FailureReason {
@@ -78,7 +82,7 @@ export class ConsentTerms {
   @Field(() => String, { description: 'The separate notice for face processing (PIPL Art. 29)' }) biometricText!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A document this deployment accepts (ACCEPTED_DOCUMENTS); the description says which documents are not verifiable online' })
 export class SupportedDocument {
   @Field(() => DocumentType) type!: string;
   @Field(() => String) name!: string;
@@ -87,8 +91,11 @@ export class SupportedDocument {
 
 @InputType()
 export class StartVerificationInput {
-  @Field(() => String, { description: '真实姓名, as on the ID card' }) realName!: string;
-  @Field(() => String, { description: '18-digit number (15-digit numbers are upgraded)' }) idCardNumber!: string;
+  @Field(() => String, { description: '真实姓名, as on the document' }) realName!: string;
+  @Field(() => String, { description: "The document's 18-digit number (an ID card's 15-digit number is upgraded); checked against documentType's rules" })
+  idCardNumber!: string;
+  @Field(() => DocumentType, { nullable: true, defaultValue: 'RESIDENT_ID_CARD', description: 'Which document the number is from; one of supportedDocuments' })
+  documentType?: string | null;
   @Field(() => String, { description: 'The ConsentTerms.version the user accepted' }) consentVersion!: string;
   @Field(() => Boolean, { nullable: true, description: 'The separate face-processing consent; false refuses' })
   biometricConsent?: boolean | null;

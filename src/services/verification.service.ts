@@ -4,6 +4,7 @@ import { hashCallbackToken, newCallbackToken } from '../crypto/callback-token.js
 import type { Database } from '../db/database.js';
 import { actorLabel, canSee, isUuid, type Actor } from '../domain/actor.js';
 import { parseApplication, type Application, type RequestMeta, type StartInput } from '../domain/application.js';
+import { acceptedDocuments, type DocumentType } from '../domain/documents.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { ageOn } from '../domain/id-card.js';
 import { maskIdCardNumber, maskName } from '../domain/masking.js';
@@ -27,6 +28,8 @@ export interface StartSettings {
   ttlMinutes: number;
   maxAccountsPerIdentity: number;
   renewal: RenewalPolicy;
+  /** ACCEPTED_DOCUMENTS; the others end FAILED DOCUMENT_NOT_ACCEPTED, which a manual review can take. */
+  acceptedDocuments: readonly DocumentType[];
 }
 
 /** What a user sends for a face check against the identity already held (FaceCheckInput): no name, no number. */
@@ -73,6 +76,10 @@ export class VerificationService {
     if (!isUuid(id)) return null;
     const row = await verificationRepository.byId(this.db, id);
     return row && canSee(actor, row.userId) ? row : null;
+  }
+
+  supportedDocuments() {
+    return acceptedDocuments(this.settings.acceptedDocuments);
   }
 
   /** `verification(id)`: a service's read of someone's record leaves its access event. */
@@ -172,6 +179,7 @@ export class VerificationService {
     const attempt = { id, userId, application, idNumberIndex, meta };
     // Aliyun has no age code (InitFaceVerify has no 405): the 14+ rule is ours, read from the number.
     if (ageOn(application.birthDate, this.clock()) < 14) return this.record(attempt, { status: 'FAILED', failureCode: 'UNDER_AGE' });
+    if (!this.settings.acceptedDocuments.includes(application.documentType)) return this.record(attempt, { status: 'FAILED', failureCode: 'DOCUMENT_NOT_ACCEPTED' });
     // A renewal or step-up skips Id2MetaVerify on purpose: the held name and number were matched
     // against the authoritative source when this identity was first verified, and have not changed
     // since (they are read from that record). The face check still compares against the source photo.

@@ -8,3 +8,8 @@ export function validIdNumber(birth = '19900307', region = '110101'): string {
   const first17 = `${region}${birth}${String(sequence).padStart(3, '0')}`;
   return first17 + checkDigit(first17);
 }
+
+/** A checksum-valid residence permit number: 81 (Hong Kong), 82 (Macao) or 83 (Taiwan), area 0000. */
+export function validPermitNumber(prefix: '81' | '82' | '83', birth = '19900307'): string {
+  return validIdNumber(birth, `${prefix}0000`);
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseApplication } from '../../src/domain/application.js';
 import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
 import { ErrorCode } from '../../src/domain/errors.js';
-import { validIdNumber } from '../support/id-numbers.js';
+import { validIdNumber, validPermitNumber } from '../support/id-numbers.js';
 
 const returnUrls = { publicBaseUrl: 'https://realname.example', returnUrlOrigins: ['https://app.example'], requireMetaInfo: false };
 const today = new Date('2026-11-01T00:00:00Z');
@@ -27,6 +27,19 @@ describe(parseApplication.name, () => {
     expect(refusal({ returnUrl: 'https://evil.example/x' })).toBe(ErrorCode.BAD_USER_INPUT);
     expect(refusal({ idempotencyKey: 'short' })).toBe(ErrorCode.BAD_USER_INPUT);
     expect(refusal({ idCardNumber: '110101199003071234' })).toBe(ErrorCode.INVALID_ID_CARD_NUMBER);
+  });
+
+  it('reads the number as a resident ID card unless told otherwise, and keeps the document type', () => {
+    expect(parseApplication(input(), returnUrls, today).documentType).toBe('RESIDENT_ID_CARD');
+    expect(refusal({ idCardNumber: validPermitNumber('81') })).toBe(ErrorCode.INVALID_ID_CARD_NUMBER);
+    const permit = parseApplication(input({ idCardNumber: validPermitNumber('83'), documentType: 'TAIWAN_RESIDENCE_PERMIT' }), returnUrls, today);
+    expect(permit.documentType).toBe('TAIWAN_RESIDENCE_PERMIT');
+  });
+
+  it('refuses a number under the other document type, and a document type it does not know', () => {
+    expect(refusal({ documentType: 'HK_MACAO_RESIDENCE_PERMIT' })).toBe(ErrorCode.INVALID_ID_CARD_NUMBER);
+    expect(refusal({ idCardNumber: validPermitNumber('82'), documentType: 'TAIWAN_RESIDENCE_PERMIT' })).toBe(ErrorCode.INVALID_ID_CARD_NUMBER);
+    expect(refusal({ documentType: 'PASSPORT' })).toBe(ErrorCode.BAD_USER_INPUT);
   });
 
   it('drops any userinfo from returnUrl', () => {

@@ -1,10 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError, ErrorCode } from '../../src/domain/errors.js';
+import { DOCUMENT_TYPES, type DocumentType } from '../../src/domain/documents.js';
 import {
+  PERMIT_PREFIXES,
   PROVINCE_CODES,
   checkDigit,
+  isValidDocumentNumber,
   isValidIdCardNumber,
+  parseDocumentNumber,
   parseIdCardNumber,
 } from '../../src/domain/id-card.js';
 
@@ -205,5 +209,99 @@ describe('ID number edges', () => {
 
   it('lets a programming error through isValidIdCardNumber instead of calling it invalid', () => {
     expect(() => isValidIdCardNumber(undefined as unknown as string)).toThrow(TypeError);
+  });
+});
+
+describe('parseDocumentNumber', () => {
+  const permitPrefixes = new Set(Object.values(PERMIT_PREFIXES).flat());
+  const mainlandProvince = fc.constantFrom(...[...PROVINCE_CODES].filter((code) => !permitPrefixes.has(code)));
+  const born = birthDate('1900-01-01', shanghaiToday);
+  const idCard = idNumber(mainlandProvince, born);
+  const permitOf = (type: keyof typeof PERMIT_PREFIXES) => idNumber(fc.constantFrom(...PERMIT_PREFIXES[type]), born);
+  const numberOf: Record<DocumentType, fc.Arbitrary<string>> = {
+    RESIDENT_ID_CARD: idCard,
+    HK_MACAO_RESIDENCE_PERMIT: permitOf('HK_MACAO_RESIDENCE_PERMIT'),
+    TAIWAN_RESIDENCE_PERMIT: permitOf('TAIWAN_RESIDENCE_PERMIT'),
+  };
+  const isValidAs = (raw: string, type: DocumentType) => isValidDocumentNumber(raw, type, today);
+
+  it.each(DOCUMENT_TYPES)('accepts every generated number of %s under its own type, as parseIdCardNumber reads it', (type) => {
+    fc.assert(
+      fc.property(numberOf[type], (number) => {
+        expect(parseDocumentNumber(number, type, today)).toEqual(parse(number));
+      }),
+    );
+  });
+
+  it('refuses every generated number under each other document type', () => {
+    const mismatch = fc
+      .tuple(fc.constantFrom(...DOCUMENT_TYPES), fc.constantFrom(...DOCUMENT_TYPES))
+      .filter(([of, under]) => of !== under)
+      .chain(([of, under]) => fc.tuple(numberOf[of], fc.constant(under)));
+    fc.assert(
+      fc.property(mismatch, ([number, under]) => {
+        expect(() => parseDocumentNumber(number, under, today)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ID_CARD_NUMBER }));
+      }),
+    );
+  });
+
+  it('keeps GB 11643 for permits: any single-character change of a permit number is refused', () => {
+    const replacement = fc.constantFrom(...'0123456789X');
+    const permit = fc.constantFrom('HK_MACAO_RESIDENCE_PERMIT', 'TAIWAN_RESIDENCE_PERMIT' as const).chain((type) => fc.tuple(numberOf[type], fc.constant(type)));
+    fc.assert(
+      fc.property(permit, fc.nat(17), replacement, ([number, type], position, replacement) => {
+        fc.pre(number[position] !== replacement);
+        expect(isValidAs(number.slice(0, position) + replacement + number.slice(position + 1), type)).toBe(false);
+      }),
+    );
+  });
+
+  it('refuses permit numbers born after today in Shanghai', () => {
+    fc.assert(
+      fc.property(idNumber(fc.constantFrom('81', '82', '83'), birthDate('2025-06-17', '2099-12-31')), (number) => {
+        expect(isValidAs(number, 'HK_MACAO_RESIDENCE_PERMIT') || isValidAs(number, 'TAIWAN_RESIDENCE_PERMIT')).toBe(false);
+      }),
+    );
+  });
+
+  it('upgrades a 15-digit number for the ID card only: permits have no 15-digit form', () => {
+    fc.assert(
+      fc.property(fifteenDigitNumber.filter((old) => !permitPrefixes.has(old.slice(0, 2))), (old) => {
+        expect(isValidAs(old, 'RESIDENT_ID_CARD')).toBe(true);
+      }),
+    );
+    const oldPermitLike = fc
+      .tuple(fc.constantFrom('81', '82', '83'), digits(4), birthDate('1900-01-01', '1999-12-31'), digits(3))
+      .map(([code, region, date, sequence]) => `${code}${region}${date.slice(2)}${sequence}`);
+    fc.assert(
+      fc.property(oldPermitLike, (old) => {
+        for (const type of DOCUMENT_TYPES) expect(isValidAs(old, type)).toBe(false);
+      }),
+    );
+  });
+
+  it.each([
+    ['a Hong Kong permit (81)', withCheck('81000019900101001'), 'HK_MACAO_RESIDENCE_PERMIT'],
+    ['a Macao permit (82)', withCheck('82000019900101001'), 'HK_MACAO_RESIDENCE_PERMIT'],
+    ['a Taiwan permit (83)', withCheck('83000019900101001'), 'TAIWAN_RESIDENCE_PERMIT'],
+    ['a permit with a lowercase x', withCheck('83000019900101002').replace('X', 'x'), 'TAIWAN_RESIDENCE_PERMIT'],
+    ['an ID card', '11010519491231002X', 'RESIDENT_ID_CARD'],
+    ['an ID card of Taiwan province code 71', withCheck('71000019900101001'), 'RESIDENT_ID_CARD'],
+  ] as const)('accepts %s', (_, number, type) => {
+    expect(isValidAs(number, type)).toBe(true);
+  });
+
+  it.each([
+    ['a Hong Kong permit as an ID card', withCheck('81000019900101001'), 'RESIDENT_ID_CARD'],
+    ['a Taiwan permit as a Hong Kong/Macao permit', withCheck('83000019900101001'), 'HK_MACAO_RESIDENCE_PERMIT'],
+    ['a Macao permit as a Taiwan permit', withCheck('82000019900101001'), 'TAIWAN_RESIDENCE_PERMIT'],
+    ['an ID card as a permit', '11010519491231002X', 'HK_MACAO_RESIDENCE_PERMIT'],
+    ['a permit with a wrong check digit', `${'81000019900101001'}${checkDigit('81000019900101001') === '0' ? '1' : '0'}`, 'HK_MACAO_RESIDENCE_PERMIT'],
+    ['a 15-digit permit-like number', '810000900101001', 'HK_MACAO_RESIDENCE_PERMIT'],
+    ['a 香港永久性居民身份证 number', 'A1234563', 'HK_MACAO_RESIDENCE_PERMIT'],
+    ['a 港澳通行证 number', 'H12345678', 'HK_MACAO_RESIDENCE_PERMIT'],
+    ['a 台胞证 number', '12345678', 'TAIWAN_RESIDENCE_PERMIT'],
+  ] as const)('refuses %s', (_, number, type) => {
+    expect(() => parseDocumentNumber(number, type, today)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ID_CARD_NUMBER }));
   });
 });
