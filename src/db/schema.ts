@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { DOCUMENT_TYPES } from '../domain/documents.js';
 import {
   bigserial,
   boolean,
@@ -66,6 +67,7 @@ export const verifications = pgTable(
     status: text('status', { enum: verificationStatuses }).notNull(),
     mode: text('mode', { enum: ['LIVE', 'SANDBOX', 'MANUAL'] }).notNull(),
     purpose: text('purpose', { enum: verificationPurposes }).notNull().default('VERIFY'),
+    documentType: text('document_type', { enum: DOCUMENT_TYPES }).notNull().default('RESIDENT_ID_CARD'),
     /** AES-256-GCM under the user's data key; null once the user's data is erased. */
     nameCipher: bytea('name_cipher'),
     idNumberCipher: bytea('id_number_cipher'),

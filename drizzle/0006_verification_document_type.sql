@@ -1,0 +1,1 @@
+ALTER TABLE "verifications" ADD COLUMN "document_type" text DEFAULT 'RESIDENT_ID_CARD' NOT NULL;
