@@ -380,7 +380,7 @@ function embeddedSecrets(config: Config, log: Logger) {
 }
 
 async function connectProvider(config: Config, publicBaseUrl: string, log: Logger): Promise<{ provider: FaceVerifyProvider; sandbox?: Sandbox }> {
-  const common = { timeoutMs: config.PROVIDER_TIMEOUT_MS, logger: log, fetchFaceImages: config.FACE_IMAGE_RETENTION_DAYS > 0 };
+  const common = { timeoutMs: config.PROVIDER_TIMEOUT_MS, logger: log, fetchFaceImages: config.FACE_IMAGE_RETENTION_DAYS > 0, model: config.ALIYUN_LIVENESS_MODEL };
   if (config.provider === 'aliyun') {
     const provider = createAliyunProvider({
       ...common,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DOCUMENT_TYPES } from './domain/documents.js';
+import { DEFAULT_LIVENESS_MODEL, LIVENESS_MODELS } from './providers/liveness.js';
 
 const list = z
   .string()
@@ -66,6 +67,8 @@ const schema = z
     ALIYUN_ENDPOINT: z.url().default('https://cloudauth.cn-shanghai.aliyuncs.com'),
     ALIYUN_FAILOVER_ENDPOINT: z.url().default('https://cloudauth.cn-beijing.aliyuncs.com'),
     PROVIDER_TIMEOUT_MS: int(5000, 100),
+    /** InitFaceVerify's `Model`, one of Aliyun's documented values (its default is LIVENESS; it recommends MOVE_ACTION). */
+    ALIYUN_LIVENESS_MODEL: z.enum(LIVENESS_MODELS).default(DEFAULT_LIVENESS_MODEL),
 
     SANDBOX_PORT: int(4001),
     SANDBOX_URL: optional.pipe(z.url().optional()),

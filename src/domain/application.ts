@@ -15,6 +15,8 @@ export interface StartInput {
   returnUrl?: string | null;
   idempotencyKey?: string | null;
   metaInfo?: string | null;
+  /** 适老化模式: Aliyun's page in its elderly-friendly form. */
+  elderlyMode?: boolean | null;
 }
 
 /** A start that passed validation: what goes to the provider and into the record. */
@@ -29,6 +31,7 @@ export interface Application {
   metaInfo?: string;
   /** VERIFY for a typed start; RENEWAL and STEP_UP carry the held identity instead. */
   purpose: VerificationPurpose;
+  elderlyMode: boolean;
 }
 
 /** Where a request came from: recorded with the consent, and one of the start budgets. */
@@ -69,7 +72,7 @@ export function parseApplication(input: StartInput, policy: ApplicationPolicy, t
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, 'idempotencyKey 须为 8–64 位字母、数字、- 或 _');
   }
-  return { realName, idNumber: idCard.value, documentType, birthDate: idCard.birthDate, idempotencyKey, returnUrl, metaInfo, purpose: 'VERIFY' };
+  return { realName, idNumber: idCard.value, documentType, birthDate: idCard.birthDate, idempotencyKey, returnUrl, metaInfo, elderlyMode: input.elderlyMode === true, purpose: 'VERIFY' };
 }
 
 /**

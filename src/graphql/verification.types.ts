@@ -37,6 +37,7 @@ export class Verification {
   @Field(() => VerificationStatus) status!: string;
   @Field(() => VerificationMode) mode!: string;
   @Field(() => VerificationPurpose) purpose!: string;
+  @Field(() => DocumentType, { description: 'The document whose number was verified' }) documentType!: string;
   @Field(() => String, { nullable: true, description: 'Where the user does liveness; single use, while PENDING' })
   certifyUrl!: string | null;
   @Field(() => String, { nullable: true, description: 'Aliyun CertifyId, for the Alipay mini-program (open-certify)' })
@@ -105,6 +106,8 @@ export class StartVerificationInput {
   idempotencyKey?: string | null;
   @Field(() => String, { nullable: true, description: "H5: the MetaInfo from Aliyun's getMetaInfo()" })
   metaInfo?: string | null;
+  @Field(() => Boolean, { nullable: true, defaultValue: false, description: "适老化模式: Aliyun's liveness page offers its elderly-friendly mode (larger type, voice prompts); H5 only" })
+  elderlyMode?: boolean | null;
 }
 
 @InputType({ description: 'A face check against the identity already held: no name or number is sent' })

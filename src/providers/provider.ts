@@ -1,3 +1,4 @@
+import type { DocumentType } from '../domain/documents.js';
 import type { FailureCode } from '../domain/verification-status.js';
 
 /**
@@ -14,6 +15,8 @@ export interface InitFaceVerifyInput {
   outerOrderNo: string;
   name: string;
   idCardNumber: string;
+  /** Absent: the resident ID card. */
+  documentType?: DocumentType;
   /** Where Aliyun calls back: our own URL, with no query of ours (Aliyun appends its fields). */
   callbackUrl: string;
   /** Per-verification secret, sent as `CallbackToken` and echoed by Aliyun as its own callback field. */
@@ -23,6 +26,8 @@ export interface InitFaceVerifyInput {
   metaInfo?: string;
   /** The user's IP, InitFaceVerify's optional `Ip`. */
   ip?: string;
+  /** 适老化模式, asked for by the user: InitFaceVerify's `SuitableType`. */
+  elderlyMode?: boolean;
 }
 
 /** ContrastFaceVerify (`ID_MIN`): a face the client captured itself, compared at once. */
@@ -30,6 +35,7 @@ export interface FaceCaptureInput {
   outerOrderNo: string;
   name: string;
   idCardNumber: string;
+  documentType?: DocumentType;
   /** JPEG or PNG bytes. */
   image: Buffer;
   ip?: string;

@@ -93,6 +93,7 @@ async function writeAttempt(
     status: outcome.status,
     mode: settings.mode,
     purpose: application.purpose,
+    documentType: application.documentType,
     ...sealed,
     idNumberIndex,
     consentId,

@@ -71,6 +71,7 @@ export class FaceCaptureService {
         outerOrderNo: row.outerOrderNo,
         name: applicant.realName,
         idCardNumber: applicant.idNumber,
+        documentType: row.documentType,
         image,
         ip: meta.clientIp,
       });

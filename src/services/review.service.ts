@@ -91,6 +91,7 @@ export class ReviewService {
           userId: actor.userId,
           status: 'PROCESSING',
           mode: 'MANUAL',
+          documentType: failed.documentType,
           nameCipher,
           idNumberCipher,
           idNumberIndex: failed.idNumberIndex,

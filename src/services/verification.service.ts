@@ -198,11 +198,13 @@ export class VerificationService {
         outerOrderNo: id.replaceAll('-', ''),
         name: realName,
         idCardNumber: idNumber,
+        documentType: application.documentType,
         callbackUrl: `${this.settings.publicBaseUrl}/callbacks/aliyun`,
         callbackToken,
         returnUrl,
         metaInfo: application.metaInfo,
         ip: meta.clientIp,
+        elderlyMode: application.elderlyMode,
       }),
     );
     if (!session.ok) return this.record(attempt, { status: 'FAILED', failureCode: session.failureCode });

@@ -6,6 +6,7 @@ export const VerificationFields = graphql(`
     status
     mode
     purpose
+    documentType
     certifyUrl
     certifyId
     faceCaptureUrl

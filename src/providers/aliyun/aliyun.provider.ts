@@ -12,6 +12,7 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
+import type { DocumentType } from '../../domain/documents.js';
 import type { FailureCode } from '../../domain/verification-status.js';
 import {
   ProviderError,
@@ -25,6 +26,7 @@ import {
 } from '../provider.js';
 import { configurationProblemOf, failureOfSubCode, finalFailureOf, type CloudauthAction } from './subcodes.js';
 import { fetchFacePicture } from './face-picture.js';
+import { DEFAULT_LIVENESS_MODEL, SUITABLE_TYPE_ELDERLY, type LivenessModel } from '../liveness.js';
 
 export interface AliyunProviderOptions {
   mode: ProviderMode;
@@ -39,8 +41,8 @@ export interface AliyunProviderOptions {
   /** Defaults: open after 5 consecutive failures, try again after 10 s. */
   breaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number };
   retryDelayMs?: number;
-  /** InitFaceVerify's `Model`: "LIVENESS(默认)… MOVE_ACTION(推荐):远近动作+眨眼动作活体检测". */
-  model?: string;
+  /** InitFaceVerify's `Model` (ALIYUN_LIVENESS_MODEL); see liveness.ts for Aliyun's values. */
+  model?: LivenessModel;
   /** Fetch `facialPictureFront.pictureUrl` after a pass: only when face images are kept at all. */
   fetchFaceImages?: boolean;
   /**
@@ -139,11 +141,11 @@ export function createAliyunProvider(options: AliyunProviderOptions): FaceVerify
         SceneId: options.sceneId,
         OuterOrderNo: input.outerOrderNo,
         ProductCode: 'ID_PRO',
-        CertType: 'IDENTITY_CARD',
+        CertType: certTypeOf(input.documentType),
         CertName: input.name,
         CertNo: input.idCardNumber,
         MetaInfo: metaInfo,
-        Model: options.model ?? 'MOVE_ACTION',
+        Model: options.model ?? DEFAULT_LIVENESS_MODEL,
         ReturnUrl: input.returnUrl,
         // Aliyun (InitFaceVerify, CallbackToken): "安全Token，用于防重复、防篡改校验。如果传入该参数会在
         // 回调地址显示CallbackToken字段" — it comes back as its own field, so CallbackUrl carries no query of ours.
@@ -151,6 +153,7 @@ export function createAliyunProvider(options: AliyunProviderOptions): FaceVerify
         CallbackToken: input.callbackToken,
       };
       if (input.ip) params.Ip = input.ip;
+      if (input.elderlyMode) params.SuitableType = SUITABLE_TYPE_ELDERLY;
       return call('InitFaceVerify', params, (response) => sessionOf(resultOf('InitFaceVerify', response)), false);
     },
 
@@ -170,7 +173,7 @@ export function createAliyunProvider(options: AliyunProviderOptions): FaceVerify
         SceneId: options.sceneId,
         OuterOrderNo: input.outerOrderNo,
         ProductCode: 'ID_MIN',
-        CertType: 'IDENTITY_CARD',
+        CertType: certTypeOf(input.documentType),
         CertName: input.name,
         CertNo: input.idCardNumber,
         FaceContrastPicture: input.image.toString('base64'),
@@ -181,6 +184,17 @@ export function createAliyunProvider(options: AliyunProviderOptions): FaceVerify
     },
   };
 }
+
+/**
+ * InitFaceVerify (金融级实人认证, H5 and App), CertType: "用户证件类型。不同证件类型,取值均为IDENTITY_CARD"
+ * — the resident ID card and both residence permits are all sent as IDENTITY_CARD; the number says which.
+ */
+const CERT_TYPES: Readonly<Record<DocumentType, string>> = {
+  RESIDENT_ID_CARD: 'IDENTITY_CARD',
+  HK_MACAO_RESIDENCE_PERMIT: 'IDENTITY_CARD',
+  TAIWAN_RESIDENCE_PERMIT: 'IDENTITY_CARD',
+};
+export const certTypeOf = (documentType: DocumentType = 'RESIDENT_ID_CARD'): string => CERT_TYPES[documentType];
 
 function createEndpoint(url: string, options: AliyunProviderOptions): Endpoint {
   const client = new RPCClient({

@@ -5,8 +5,11 @@ export interface CertifyPageView {
   outerOrderNo: string;
   maskedName: string;
   maskedCertNo: string;
-  /** InitFaceVerify's Model and Ip, echoed so a test can see what the service sent. */
+  /** Which document the number's prefix names. */
+  documentName: string;
+  /** InitFaceVerify's Model, SuitableType and Ip, echoed so a test can see what the service sent. */
   model: string;
+  suitableType?: string;
   ip?: string;
 }
 
@@ -19,8 +22,10 @@ export function renderCertifyPage(view: CertifyPageView): string {
 <dl>
   <dt>订单号</dt><dd>${escapeHtml(view.outerOrderNo)}</dd>
   <dt>姓名</dt><dd>${escapeHtml(view.maskedName)}</dd>
-  <dt>身份证号</dt><dd>${escapeHtml(view.maskedCertNo)}</dd>
+  <dt>证件</dt><dd data-testid="sandbox-document">${escapeHtml(view.documentName)}</dd>
+  <dt>证件号码</dt><dd>${escapeHtml(view.maskedCertNo)}</dd>
   <dt>活体类型</dt><dd data-testid="sandbox-model">${escapeHtml(view.model)}</dd>
+  <dt>适老化模式</dt><dd data-testid="sandbox-elderly">${view.suitableType ? `已开启(SuitableType ${escapeHtml(view.suitableType)})` : '未开启'}</dd>
   <dt>用户 IP</dt><dd data-testid="sandbox-ip">${escapeHtml(view.ip ?? '-')}</dd>
 </dl>
 <form method="post" action="${escapeHtml(action)}">

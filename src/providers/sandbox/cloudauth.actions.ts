@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { faceImageTypeOf } from '../../domain/face-image.js';
 import { captureSubCode } from './magic-images.js';
 import { isMetaInfo } from './meta-info.js';
-import { SANDBOX_MAGIC_NUMBERS, SOURCE_LOST_SUBCODES, faceSubCode, hasValidCheckDigit } from './magic-numbers.js';
+import { LIVENESS_MODELS, SUITABLE_TYPES } from '../liveness.js';
+import { SANDBOX_MAGIC_NUMBERS, SOURCE_LOST_SUBCODES, faceSubCode, hasValidCheckDigit, identityBizCode } from './magic-numbers.js';
 
 /** One InitFaceVerify, kept in memory until the process ends. */
 export interface CertifySession {
@@ -11,6 +12,8 @@ export interface CertifySession {
   certName: string;
   certNo: string;
   model: string;
+  /** InitFaceVerify's SuitableType when sent: the elderly-friendly mode. */
+  suitableType?: string;
   ip?: string;
   callbackUrl?: string;
   callbackToken?: string;
@@ -35,8 +38,8 @@ export type CloudauthBody = Record<string, unknown> & { RequestId: string; Code:
 type Params = ReadonlyMap<string, string>;
 type Action = (params: Params, context: ActionContext) => CloudauthBody;
 
-// InitFaceVerify, Model: "LIVENESS(默认)… PHOTINUS_LIVENESS… MULTI_ACTION… MOVE_ACTION(推荐)… MULTI_FAPTCHA".
-const MODELS = new Set(['LIVENESS', 'PHOTINUS_LIVENESS', 'MULTI_ACTION', 'MOVE_ACTION', 'MULTI_FAPTCHA']);
+const MODELS: ReadonlySet<string> = new Set(LIVENESS_MODELS);
+const SUITABLE: ReadonlySet<string> = new Set(SUITABLE_TYPES);
 
 export const CLOUDAUTH_ACTIONS: Readonly<Record<string, Action>> = {
   Id2MetaVerify(params, { requestId }) {
@@ -48,9 +51,7 @@ export const CLOUDAUTH_ACTIONS: Readonly<Record<string, Action>> = {
     const certNo = params.get('IdentifyNum') ?? '';
     // Id2MetaVerify, Code 403: 重复调用次数过多 — a final answer for today.
     if (certNo === SANDBOX_MAGIC_NUMBERS.TOO_MANY_REPEATED_CALLS) return fail(requestId, '403', '重复调用次数过多');
-    const bizCode =
-      certNo === SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH ? '2' : certNo === SANDBOX_MAGIC_NUMBERS.NO_RECORD ? '3' : '1';
-    return success(requestId, { BizCode: bizCode });
+    return success(requestId, { BizCode: identityBizCode(certNo) });
   },
 
   InitFaceVerify(params, context) {
@@ -76,6 +77,7 @@ export const CLOUDAUTH_ACTIONS: Readonly<Record<string, Action>> = {
       certName: params.get('CertName') ?? '',
       certNo,
       model: params.get('Model') || 'LIVENESS',
+      suitableType: params.get('SuitableType') || undefined,
       ip: params.get('Ip') || undefined,
       callbackUrl: params.get('CallbackUrl') || undefined,
       callbackToken: params.get('CallbackToken') || undefined,
@@ -194,6 +196,8 @@ function initProblem(params: Params, { allowHttpCallbacks }: ActionContext): str
   if (!isMetaInfo(params.get('MetaInfo') ?? '')) return 'MetaInfo is invalid.';
   const model = params.get('Model');
   if (model && !MODELS.has(model)) return 'Model is invalid.';
+  const suitableType = params.get('SuitableType');
+  if (suitableType && !SUITABLE.has(suitableType)) return 'SuitableType is invalid.';
   const returnUrl = params.get('ReturnUrl');
   if (returnUrl && !isHttpUrl(returnUrl)) return 'ReturnUrl is invalid.';
   // CallbackUrl: "认证结果的回调通知地址，必须以`https`开头" — Aliyun answers 401 otherwise.

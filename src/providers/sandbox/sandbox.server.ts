@@ -12,6 +12,7 @@ import { CLOUDAUTH_ACTIONS, completeSession, isHttpUrl, type CertifySession } fr
 import { FaultPlan, type SandboxFault } from './faults.js';
 import { maskIdCardNumber, maskName } from '../../domain/masking.js';
 import { SANDBOX_FACE_PICTURE } from './magic-images.js';
+import { documentNameOf } from './magic-numbers.js';
 import { META_INFO_SCRIPT_PATH, metaInfoScript } from './meta-info.js';
 import { createReplayGuard, verifySignature, type SignedRequest } from './signature.js';
 
@@ -40,10 +41,13 @@ export interface SandboxOptions {
   qpsLimits?: Readonly<Record<string, number>>;
 }
 
-/** No PII: which action, when. */
+/** No PII: which action, when, and the few non-personal parameters tests look at. */
 export interface SandboxCall {
   action: string;
   at: Date;
+  certType?: string;
+  model?: string;
+  suitableType?: string;
 }
 
 export interface CallbackAttempt {
@@ -124,7 +128,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const params = new Map([...request.query, ...request.form]);
     const acs3Action = req.headers['x-acs-action'];
     const action = (typeof acs3Action === 'string' ? acs3Action : undefined) ?? params.get('Action') ?? '';
-    calls.push({ action, at: now() });
+    calls.push({ action, at: now(), ...nonPersonalParams(params) });
 
     const requestId = randomUUID().toUpperCase();
     const fault = faults.take(action);
@@ -193,7 +197,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           outerOrderNo: session.outerOrderNo,
           maskedName: maskName(session.certName),
           maskedCertNo: maskIdCardNumber(session.certNo),
+          documentName: documentNameOf(session.certNo),
           model: session.model,
+          suitableType: session.suitableType,
           ip: session.ip,
         }),
       );
@@ -296,6 +302,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+function nonPersonalParams(params: ReadonlyMap<string, string>): Omit<SandboxCall, 'action' | 'at'> {
+  const picked = { certType: params.get('CertType'), model: params.get('Model'), suitableType: params.get('SuitableType') };
+  return Object.fromEntries(Object.entries(picked).filter(([, value]) => value)) as Omit<SandboxCall, 'action' | 'at'>;
 }
 
 function errorBody(requestId: string, code: string, message: string) {
