@@ -1,3 +1,4 @@
+import RPCClient from '@alicloud/pop-core';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +136,36 @@ describe('createAliyunProvider against the sandbox', () => {
     it('is refused a non-numeric SceneId, as our configuration', async () => {
       const error = await providerError(newProvider({ sceneId: 'scene-a' }).initFaceVerify(newOrder()));
       expect(error).toMatchObject({ kind: 'misconfigured', providerCode: '401' });
+    });
+
+    it('sends the configured Model and, for elderlyMode, SuitableType; the certify page echoes both', async () => {
+      const { certifyUrl } = await newProvider({ model: 'PHOTINUS_LIVENESS' }).initFaceVerify({ ...newOrder(), elderlyMode: true });
+      const html = await (await fetch(certifyUrl)).text();
+      expect(html).toContain('data-testid="sandbox-model">PHOTINUS_LIVENESS<');
+      expect(html).toContain('data-testid="sandbox-elderly">已开启(SuitableType ELDER)<');
+    });
+
+    it.each([
+      ['a Model Aliyun does not document', { Model: 'BLINK_TWICE' }, '401'],
+      ['a SuitableType it does not know', { SuitableType: 'CHILD' }, '401'],
+      ['a documented Model with SuitableType', { Model: 'MULTI_FAPTCHA', SuitableType: 'ELDER' }, undefined],
+    ])('answers %s with Code %s', async (_, params, code) => {
+      const order = newOrder();
+      const client = new RPCClient({ endpoint: sandbox.url, apiVersion: '2019-03-07', ...keys });
+      const base = {
+        SceneId: '1000000001',
+        OuterOrderNo: order.outerOrderNo,
+        ProductCode: 'ID_PRO',
+        CertType: 'IDENTITY_CARD',
+        CertName: NAME,
+        CertNo: ORDINARY,
+        MetaInfo: order.metaInfo!,
+      };
+      const error = await client.request('InitFaceVerify', { ...base, ...params }, { method: 'POST' }).then(
+        () => undefined,
+        (caught: { data?: { Code?: string } }) => caught,
+      );
+      expect(error?.data?.Code).toBe(code);
     });
 
     it('sends Model MOVE_ACTION and the user\'s Ip, which the certify page echoes', async () => {

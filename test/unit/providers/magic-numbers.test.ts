@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { isValidDocumentNumber } from '../../../src/domain/id-card.js';
 import {
   SANDBOX_MAGIC_NUMBERS,
+  SANDBOX_PERMIT_NUMBERS,
+  documentNameOf,
   faceSubCode,
+  identityBizCode,
   hasValidCheckDigit,
   isUnder14,
 } from '../../../src/providers/sandbox/magic-numbers.js';
@@ -28,6 +32,37 @@ describe('SANDBOX_MAGIC_NUMBERS', () => {
     const now = new Date('2026-01-01T00:00:00Z');
     const young = Object.entries(SANDBOX_MAGIC_NUMBERS).filter(([, n]) => isUnder14(n, now));
     expect(young.map(([name]) => name)).toEqual(['UNDER_14']);
+  });
+});
+
+describe('the residence permit numbers', () => {
+  const permits = [...Object.entries(SANDBOX_PERMIT_NUMBERS), ...Object.entries(SANDBOX_MAGIC_NUMBERS).filter(([name]) => name.includes('PERMIT'))];
+
+  it.each(permits)('%s is a valid permit number of its own document, and no ID card', (_, number) => {
+    const type = number.startsWith('83') ? 'TAIWAN_RESIDENCE_PERMIT' : 'HK_MACAO_RESIDENCE_PERMIT';
+    expect(isValidDocumentNumber(number, type)).toBe(true);
+    expect(isValidDocumentNumber(number, 'RESIDENT_ID_CARD')).toBe(false);
+  });
+
+  it('pass everything unless magic', () => {
+    for (const number of Object.values(SANDBOX_PERMIT_NUMBERS)) {
+      expect(identityBizCode(number)).toBe('1');
+      expect(faceSubCode(number, 'pass')).toBe('200');
+    }
+  });
+
+  it('fail in their documented ways', () => {
+    expect(identityBizCode(SANDBOX_MAGIC_NUMBERS.HK_PERMIT_NO_RECORD)).toBe('3');
+    expect(identityBizCode(SANDBOX_MAGIC_NUMBERS.TAIWAN_PERMIT_NAME_MISMATCH)).toBe('2');
+    expect(faceSubCode(SANDBOX_MAGIC_NUMBERS.MACAO_PERMIT_FACE_MISMATCH, 'pass')).toBe('204');
+    expect(faceSubCode(SANDBOX_MAGIC_NUMBERS.TAIWAN_PERMIT_LIVENESS_RISK, 'pass')).toBe('205');
+  });
+
+  it('are named on the certify page by their prefix', () => {
+    expect(documentNameOf(SANDBOX_PERMIT_NUMBERS.HONG_KONG)).toBe('港澳居民居住证');
+    expect(documentNameOf(SANDBOX_PERMIT_NUMBERS.MACAO)).toBe('港澳居民居住证');
+    expect(documentNameOf(SANDBOX_PERMIT_NUMBERS.TAIWAN)).toBe('台湾居民居住证');
+    expect(documentNameOf('110101199003071233')).toBe('居民身份证');
   });
 });
 
