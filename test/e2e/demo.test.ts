@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { SANDBOX_PERMIT_NUMBERS } from '../../src/providers/sandbox/magic-numbers.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { startVerification } from '../support/verified-user.js';
 import { buildPagesOnce } from '../support/web-pages.js';
@@ -111,6 +112,35 @@ describe('the demo at /demo in Chromium', () => {
     await expect.poll(() => status(certify).getAttribute('data-status')).toBe('VERIFIED');
     await shot(certify, '05-returned');
     expect([...hosts].sort()).toEqual(['127.0.0.1', 'localhost']);
+  });
+
+  it('verifies a Taiwan residence permit in the elderly-friendly mode: document choice, labelled switch, the certify page shows both', async () => {
+    const page = await openDemo('demo-permit-elderly');
+    await expect.poll(() => page.getByTestId('demo-start').isVisible()).toBe(true);
+    expect(await page.getByRole('radio', { name: '台湾居民居住证' }).count()).toBe(1);
+    expect(await page.getByRole('radio', { name: '中华人民共和国居民身份证' }).isChecked()).toBe(true);
+    expect(await page.getByRole('switch', { name: '适老化模式' }).isChecked()).toBe(false);
+
+    await page.getByTestId('demo-name').fill('陈大文');
+    await page.getByTestId('demo-id-number').fill(SANDBOX_PERMIT_NUMBERS.TAIWAN);
+    // Under the default ID card, a permit number is wrong: the page says so before asking the service.
+    expect(await page.getByTestId('demo-id-number-error').textContent()).toContain('身份证号码有误');
+    await page.getByRole('radio', { name: '台湾居民居住证' }).check();
+    expect(await page.getByTestId('demo-id-number-error').count()).toBe(0);
+    expect(await page.getByTestId('demo-document-hint').textContent()).toContain('人工审核');
+    await page.getByRole('switch', { name: '适老化模式' }).check();
+    await page.getByTestId('demo-consent').check();
+    await page.getByTestId('demo-biometric-consent').check();
+    await shot(page, '02b-form-permit-elderly');
+
+    await page.getByTestId('demo-start').click();
+    await expect.poll(() => status(page).getAttribute('data-status')).toBe('PENDING');
+    const [certify] = await Promise.all([page.waitForEvent('popup'), page.getByTestId('demo-open-certify').click()]);
+    expect(await certify.getByTestId('sandbox-document').textContent()).toBe('台湾居民居住证');
+    expect(await certify.getByTestId('sandbox-elderly').textContent()).toContain('已开启');
+    await shot(certify, '03b-certify-permit-elderly');
+    await certify.getByTestId('sandbox-pass').click();
+    await expect.poll(() => status(page).getAttribute('data-status')).toBe('VERIFIED');
   });
 
   it('fails: the reason in plain words, a way to try again, the letter button stays closed', async () => {

@@ -10,7 +10,7 @@ import {
 } from '@weiaibang/realname-client';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { FaceCheckPanel, type HeldIdentityPurpose } from './components/FaceCheckPanel.js';
-import { IdentityForm, type ConsentTerms } from './components/IdentityForm.js';
+import { IdentityForm, type ConsentTerms, type SupportedDocuments } from './components/IdentityForm.js';
 import { Notice } from './components/Notice.js';
 import { RenewalOffer } from './components/RenewalOffer.js';
 import { SendLetterButton, type GateAnswer } from './components/SendLetterButton.js';
@@ -38,6 +38,7 @@ function faceCheckDays(): number | undefined {
 export function VerificationFlow({ client, userId }: { client: RealnameClient; userId: string }) {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [terms, setTerms] = useState<ConsentTerms>();
+  const [documents, setDocuments] = useState<SupportedDocuments>([]);
   const [gate, setGate] = useState<GateAnswer>({ passed: false });
   const [auth, setAuth] = useState<AuthState>();
   const session = useRef<VerificationSession>(undefined);
@@ -71,9 +72,10 @@ export function VerificationFlow({ client, userId }: { client: RealnameClient; u
   const load = useCallback(async () => {
     setPhase({ kind: 'loading' });
     try {
-      const [consentTerms, status] = await Promise.all([client.consentTerms(), client.authStatus()]);
+      const [consentTerms, supportedDocuments, status] = await Promise.all([client.consentTerms(), client.supportedDocuments(), client.authStatus()]);
       setTerms(consentTerms);
       setAuth(status);
+      setDocuments(supportedDocuments);
       const latest = status.latestVerification;
       if (status.status === 'LOCKED') setPhase({ kind: 'locked', until: status.lockedUntil });
       else if (latest && latest.status !== 'CANCELED') follow(client.watchVerification(latest));
@@ -131,7 +133,7 @@ export function VerificationFlow({ client, userId }: { client: RealnameClient; u
           text={phase.until ? `认证失败次数过多,请于${formatTime(phase.until)}后再试。` : '认证失败次数过多,请稍后再试。'}
         />
       )}
-      {phase.kind === 'form' && terms && <IdentityForm terms={terms} onStart={start} />}
+      {phase.kind === 'form' && terms && <IdentityForm terms={terms} documents={documents} onStart={start} />}
       {phase.kind === 'faceCheck' && terms && (
         <FaceCheckPanel key={phase.purpose} purpose={phase.purpose} terms={terms} onStart={startFaceCheck(phase.purpose)} onBack={() => void load()} />
       )}

@@ -10,6 +10,7 @@ import {
   StartFaceCaptureMutation,
   StartStepUpMutation,
   StartVerificationMutation,
+  SupportedDocumentsQuery,
   VerificationQuery,
   VerificationResultSubscription,
   VerifyIdentityMutation,
@@ -177,6 +178,8 @@ export function createRealnameClient(options: RealnameClientOptions) {
   return {
     /** The notice and its version; pass `version` back as `consentVersion`. */
     consentTerms: async () => (await request(ConsentTermsQuery, {})).consentTerms,
+    /** The documents this deployment verifies (`type` goes back as `documentType`), each with what it cannot take. */
+    supportedDocuments: async () => (await request(SupportedDocumentsQuery, {})).supportedDocuments,
     /** The caller's real-name status (a service token may name `userId`). */
     authStatus: async (userId?: string) => (await request(AuthStatusQuery, { userId })).userAuthStatus,
     /**
@@ -184,7 +187,14 @@ export function createRealnameClient(options: RealnameClientOptions) {
      * sensitive letter), an identity whose last face check is older answers `reason: 'STEP_UP_REQUIRED'`.
      */
     verifyIdentity: async (userId?: string, maxFaceCheckAgeDays?: number) => (await request(VerifyIdentityMutation, { userId, maxFaceCheckAgeDays })).verifyIdentity,
-    /** Starts (or, with the same `idempotencyKey`, resumes) a verification and follows it live. */
+    /**
+     * Starts (or, with the same `idempotencyKey`, resumes) a verification and follows it live.
+     * `documentType` (default `RESIDENT_ID_CARD`) says which document the number is from;
+     * `elderlyMode: true` asks Aliyun's liveness page for its 适老化模式 (larger type, voice prompts).
+     *
+     * @example
+     * await client.startVerification({ realName, idCardNumber, documentType: 'TAIWAN_RESIDENCE_PERMIT', elderlyMode: true, consentVersion, biometricConsent: true });
+     */
     startVerification: async (input: StartVerificationInput) => watch((await request(StartVerificationMutation, { input })).startVerification),
     /**
      * Renews the held identity once `authStatus().renewable`: no name or number is sent, the user

@@ -33,6 +33,16 @@ export const ConsentTermsQuery = graphql(`
   }
 `);
 
+export const SupportedDocumentsQuery = graphql(`
+  query SupportedDocuments {
+    supportedDocuments {
+      type
+      name
+      description
+    }
+  }
+`);
+
 export const AuthStatusQuery = graphql(`
   query AuthStatus($userId: ID) {
     userAuthStatus(userId: $userId) {

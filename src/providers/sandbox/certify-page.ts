@@ -57,7 +57,7 @@ function layout(title: string, body: string): string {
 <title>${escapeHtml(title)}</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#222}
-.note{color:#a05a00}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}
+.note{color:#a05a00}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}dt{white-space:nowrap}dd{margin:0;overflow-wrap:anywhere}
 button{display:block;width:100%;margin:.75rem 0;padding:.75rem;font-size:1rem}
 </style>
 </head>

@@ -1,15 +1,35 @@
 import { useId, useState, type FormEvent } from 'react';
-import { isValidIdCardNumber } from '@realname/domain/id-card.js';
-import { RealnameError, type ConsentTermsQuery, type StartVerificationInput } from '@weiaibang/realname-client';
+import { isValidDocumentNumber } from '@realname/domain/id-card.js';
+import { RealnameError, type ConsentTermsQuery, type DocumentType, type StartVerificationInput, type SupportedDocumentsQuery } from '@weiaibang/realname-client';
 import { errorSentence } from '../words.js';
 import { ConsentPanel } from './ConsentPanel.js';
 
 export type ConsentTerms = ConsentTermsQuery['consentTerms'];
+export type SupportedDocuments = SupportedDocumentsQuery['supportedDocuments'];
+
+const NUMBER_HINTS: Record<DocumentType, string> = {
+  RESIDENT_ID_CARD: '身份证号码有误,请核对18位号码(最后一位可能是X)',
+  HK_MACAO_RESIDENCE_PERMIT: '居住证号码有误,港澳居民居住证号码为18位,以81或82开头',
+  TAIWAN_RESIDENCE_PERMIT: '居住证号码有误,台湾居民居住证号码为18位,以83开头',
+};
 
 const NAME = /^[\p{Script=Han}A-Za-z·• ]{2,30}$/u;
 
-/** Name and number with inline checks (the service's own GB 11643 rules), then both consents. */
-export function IdentityForm({ terms, onStart }: { terms: ConsentTerms; onStart: (input: Omit<StartVerificationInput, 'returnUrl'>) => Promise<void> }) {
+/**
+ * The document, name and number with inline checks (the service's own GB 11643 rules for that
+ * document), the elderly-friendly mode, then both consents.
+ */
+export function IdentityForm({
+  terms,
+  documents,
+  onStart,
+}: {
+  terms: ConsentTerms;
+  documents: SupportedDocuments;
+  onStart: (input: Omit<StartVerificationInput, 'returnUrl'>) => Promise<void>;
+}) {
+  const [documentType, setDocumentType] = useState<DocumentType>('RESIDENT_ID_CARD');
+  const [elderlyMode, setElderlyMode] = useState(false);
   const [realName, setRealName] = useState('');
   const [idCardNumber, setIdCardNumber] = useState('');
   const [touched, setTouched] = useState({ realName: false, idCardNumber: false });
@@ -21,12 +41,14 @@ export function IdentityForm({ terms, onStart }: { terms: ConsentTerms; onStart:
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const nameId = useId();
   const numberId = useId();
+  const elderlyId = useId();
+  const chosen = documents.find((d) => d.type === documentType);
 
   const nameOk = NAME.test(realName.trim());
-  const numberOk = isValidIdCardNumber(idCardNumber);
+  const numberOk = isValidDocumentNumber(idCardNumber, documentType);
   const nameError = touched.realName && !nameOk ? '请输入身份证上的姓名(2至30个字)' : undefined;
   const numberError =
-    (touched.idCardNumber || idCardNumber.trim().length >= 18) && !numberOk ? '身份证号码有误,请核对18位号码(最后一位可能是X)' : undefined;
+    (touched.idCardNumber || idCardNumber.trim().length >= 18) && !numberOk ? NUMBER_HINTS[documentType] : undefined;
   const ready = nameOk && numberOk && consent && biometricConsent && !submitting;
 
   const submit = async (event: FormEvent) => {
@@ -36,7 +58,7 @@ export function IdentityForm({ terms, onStart }: { terms: ConsentTerms; onStart:
     setSubmitting(true);
     setRefusal(undefined);
     try {
-      await onStart({ realName: realName.trim(), idCardNumber: idCardNumber.trim(), consentVersion: terms.version, biometricConsent, idempotencyKey });
+      await onStart({ realName: realName.trim(), idCardNumber: idCardNumber.trim(), documentType, elderlyMode, consentVersion: terms.version, biometricConsent, idempotencyKey });
     } catch (error) {
       setRefusal(error instanceof RealnameError ? errorSentence(error) : '网络连接失败,请检查网络后重试');
       setSubmitting(false);
@@ -46,6 +68,29 @@ export function IdentityForm({ terms, onStart }: { terms: ConsentTerms; onStart:
   return (
     <form className="card" onSubmit={submit} noValidate>
       <h2>填写身份信息</h2>
+      {documents.length > 1 && (
+        <fieldset className="choice" data-testid="demo-document">
+          <legend>证件类型</legend>
+          {documents.map((document) => (
+            <label key={document.type} className="check">
+              <input
+                type="radio"
+                name="documentType"
+                value={document.type}
+                data-testid={`demo-document-${document.type}`}
+                checked={documentType === document.type}
+                onChange={() => setDocumentType(document.type)}
+              />
+              <span>{document.name}</span>
+            </label>
+          ))}
+        </fieldset>
+      )}
+      {chosen && (
+        <p className="hint" data-testid="demo-document-hint">
+          {chosen.description}
+        </p>
+      )}
       <div className="field">
         <label htmlFor={nameId}>真实姓名</label>
         <input
@@ -66,7 +111,7 @@ export function IdentityForm({ terms, onStart }: { terms: ConsentTerms; onStart:
         )}
       </div>
       <div className="field">
-        <label htmlFor={numberId}>身份证号码</label>
+        <label htmlFor={numberId}>{documentType === 'RESIDENT_ID_CARD' ? '身份证号码' : '居住证号码'}</label>
         <input
           id={numberId}
           data-testid="demo-id-number"
@@ -85,6 +130,15 @@ export function IdentityForm({ terms, onStart }: { terms: ConsentTerms; onStart:
             {numberError}
           </p>
         )}
+      </div>
+      <div className="field switch-field">
+        <label className="check" htmlFor={elderlyId}>
+          <input id={elderlyId} type="checkbox" role="switch" data-testid="demo-elderly" checked={elderlyMode} onChange={(e) => setElderlyMode(e.target.checked)} aria-describedby={`${elderlyId}-hint`} />
+          <span>适老化模式</span>
+        </label>
+        <p className="hint" id={`${elderlyId}-hint`}>
+          开启后,刷脸页面字体更大、有语音提示,适合老年人使用
+        </p>
       </div>
       <ConsentPanel title="个人信息处理授权" text={terms.text} checked={consent} onChange={setConsent} testId="demo-consent" label="我已阅读并同意上述个人信息处理授权" />
       <ConsentPanel
