@@ -13,7 +13,7 @@ export const isDocumentType = (value: string): value is DocumentType => (DOCUMEN
 // Travel permits (港澳居民来往内地通行证, 台湾居民来往大陆通行证) and the foreigner's permanent residence
 // card carry numbers of other forms that Aliyun's authoritative source does not check: their holders'
 // path is the manual review, said in every description so a client can show it.
-const NOT_HERE = '港澳居民来往内地通行证、台湾居民来往大陆通行证(台胞证)和外国人永久居留身份证无法在线核验,持这些证件的用户请申请人工审核。';
+const NOT_HERE = '港澳居民来往内地通行证、台湾居民来往大陆通行证(台胞证)和外国人永久居留身份证无法在线核验,持这些证件的用户请联系客服进行人工审核。';
 
 export const SUPPORTED_DOCUMENTS: readonly { type: DocumentType; name: string; description: string }[] = [
   { type: 'RESIDENT_ID_CARD', name: '中华人民共和国居民身份证', description: `18位公民身份号码(15位旧号码将自动升级)。${NOT_HERE}` },
