@@ -120,4 +120,6 @@ export class FaceCheckInput {
   idempotencyKey?: string | null;
   @Field(() => String, { nullable: true, description: "H5: the MetaInfo from Aliyun's getMetaInfo()" })
   metaInfo?: string | null;
+  @Field(() => Boolean, { nullable: true, defaultValue: false, description: "适老化模式, as for a start" })
+  elderlyMode?: boolean | null;
 }

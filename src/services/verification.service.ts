@@ -33,7 +33,7 @@ export interface StartSettings {
 }
 
 /** What a user sends for a face check against the identity already held (FaceCheckInput): no name, no number. */
-export type FaceCheckInput = Omit<StartInput, 'realName' | 'idCardNumber'>;
+export type FaceCheckInput = Omit<StartInput, 'realName' | 'idCardNumber' | 'documentType'>;
 
 export interface VerificationServiceDeps {
   db: Database;
@@ -135,7 +135,7 @@ export class VerificationService {
     const record = await verificationRepository.byId(this.db, identity!.verificationId);
     const [held] = record ? await this.vault.openApplicants(actor.userId, [record]) : [];
     if (!held?.realName || !held.idNumber) throw new DomainError(ErrorCode.NOT_FOUND, '没有可续期的实名认证,请重新进行实名认证');
-    const application = parseApplication({ ...input, realName: held.realName, idCardNumber: held.idNumber }, this.applicationPolicy('H5'), this.clock());
+    const application = parseApplication({ ...input, realName: held.realName, idCardNumber: held.idNumber, documentType: record!.documentType }, this.applicationPolicy('H5'), this.clock());
     return this.submit(actor.userId, { ...application, purpose }, meta, 'H5');
   }
 

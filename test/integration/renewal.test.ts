@@ -5,7 +5,8 @@ import { denylistRepository } from '../../src/repositories/denylist.repository.j
 import { identityRepository } from '../../src/repositories/identity.repository.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
 import { gql, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
-import { verifiedUser } from '../support/verified-user.js';
+import { SANDBOX_PERMIT_NUMBERS } from '../../src/providers/sandbox/magic-numbers.js';
+import { startVerification, verifiedUser } from '../support/verified-user.js';
 
 const DAY_MS = 86_400_000;
 export const RENEW = /* GraphQL */ `
@@ -73,6 +74,21 @@ describe('renewVerification', () => {
     expect(identity!.expiresAt.getTime() - identity!.verifiedAt.getTime()).toBe(60 * DAY_MS);
     expect(Math.abs(identity!.verifiedAt.getTime() - now)).toBeLessThan(60_000);
     expect(await statusOf(user.token)).toMatchObject({ status: 'VERIFIED', renewable: false });
+  });
+
+  it('renews a residence permit holder under the document they verified with', async () => {
+    const token = await tokenFor('renew-permit');
+    const start = await startVerification(app, token, { realName: '陈美玲', idCardNumber: SANDBOX_PERMIT_NUMBERS.TAIWAN, documentType: 'TAIWAN_RESIDENCE_PERMIT' });
+    expect(start.errors).toBeUndefined();
+    expect(await app.sandbox!.complete(start.data!.startVerification.certifyId, 'pass')).toBe('done');
+    await travelTo('renew-permit', -1);
+
+    const { verification, error } = await renew(token, { elderlyMode: true });
+    expect(error).toBeUndefined();
+    expect(verification).toMatchObject({ status: 'PENDING', purpose: 'RENEWAL' });
+    const row = await verificationRepository.byId(app.db, verification.id);
+    expect(row).toMatchObject({ documentType: 'TAIWAN_RESIDENCE_PERMIT' });
+    expect(app.sandbox!.calls.at(-1)).toMatchObject({ action: 'InitFaceVerify', suitableType: expect.any(String) });
   });
 
   it('renews an identity past its expiry within the grace days', async () => {
