@@ -195,7 +195,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         publicBaseUrl,
         returnUrlOrigins: config.RETURN_URL_ORIGINS,
         ttlMinutes: config.VERIFICATION_TTL_MINUTES,
-        maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS,
         renewal,
         acceptedDocuments: config.ACCEPTED_DOCUMENTS,
       },

@@ -37,7 +37,7 @@ export const FAILURE_REASONS = {
   UNDER_AGE: '未满14周岁,无法进行人脸认证',
   DOCUMENT_NOT_ACCEPTED: '本服务暂不支持该证件在线认证,请申请人工审核',
   TOO_MANY_ATTEMPTS: '今日认证次数过多,请明日再试',
-  IDENTITY_ALREADY_BOUND: '该身份证已绑定其他账号',
+  IDENTITY_ALREADY_BOUND: '该身份已绑定其他账号,如非本人操作请联系客服',
   PROVIDER_REJECTED: '认证请求被拒绝,请核对信息后重试',
   CANCELED_BY_USER: '认证已取消',
   SUPERSEDED: '已发起新的认证',

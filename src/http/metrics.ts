@@ -138,6 +138,11 @@ export function createMetrics() {
       labelNames: ['outcome'],
       registers,
     }),
+    identityBoundElsewhere: new Counter({
+      name: 'realname_identity_bound_elsewhere_total',
+      help: 'Face checks passed for a number other accounts already hold every slot of (IDENTITY_ALREADY_BOUND): a possible misuse of that identity',
+      registers,
+    }),
     reconcilerRuns: new Counter({ name: 'realname_reconciler_runs_total', help: 'Reconciler runs by result (ok, error)', labelNames: ['result'], registers }),
     ready: new Gauge({
       name: 'realname_ready',

@@ -5,7 +5,9 @@ import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { ProviderError, type FaceVerifyOutcome, type FaceVerifyProvider } from '../providers/provider.js';
 import { faceImageRepository } from '../repositories/face-image.repository.js';
+import { identityRepository } from '../repositories/identity.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
+import { appendAudit } from './audit-log.js';
 import { bindIdentity, isSlotRace, recordFaceCheck } from './identity-binding.js';
 import { announce, moveVerification, type Move } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
@@ -121,9 +123,27 @@ export class VerificationResultService {
         if (!(error instanceof IdentityBound) && !slotTaken) throw error;
         // Other accounts took every slot for this number first; the unique index decided.
         const failed: Move = { to: 'FAILED', failureCode: 'IDENTITY_ALREADY_BOUND', providerSubCode: outcome.subCode, actor };
-        return this.applyOrReread(row, failed);
+        return this.applyOrReread(row, failed, (tx, moved) => this.suspectMisuse(tx, moved, actor));
       }
     }
+  }
+
+  /**
+   * The holder of the number passed the face check, yet other accounts hold every slot for it: one
+   * side may be using someone else's identity. Counts only, no account ids: this event is the
+   * attempting user's, and shows in their export. Operators find the other accounts with
+   * `findAccountsByIdNumber`.
+   */
+  private async suspectMisuse(tx: Executor, moved: VerificationRow, actor: string) {
+    const held = await identityRepository.slotsHeldByOthers(tx, moved.idNumberIndex!, moved.userId);
+    await appendAudit(tx, {
+      at: moved.updatedAt,
+      actor,
+      action: 'identity.misuse_suspected',
+      subjectUserId: moved.userId,
+      verificationId: moved.id,
+      detail: { accountsHoldingIdentity: held.length, maxAccountsPerIdentity: this.settings.maxAccountsPerIdentity },
+    });
   }
 
   /** Only with a retention period configured (PIPL: no longer than the purpose needs). */

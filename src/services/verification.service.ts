@@ -26,7 +26,6 @@ export interface StartSettings {
   publicBaseUrl: string;
   returnUrlOrigins: readonly string[];
   ttlMinutes: number;
-  maxAccountsPerIdentity: number;
   renewal: RenewalPolicy;
   /** ACCEPTED_DOCUMENTS; the others end FAILED DOCUMENT_NOT_ACCEPTED, which a manual review can take. */
   acceptedDocuments: readonly DocumentType[];
@@ -170,10 +169,9 @@ export class VerificationService {
     const sameChannel = open && (open.certifyUrl === null) === (channel === 'CAPTURE') && open.purpose === application.purpose;
     if (open && sameChannel && open.expiresAt > this.clock() && (await this.sameApplicant(open, idNumberIndex, realName))) return open;
 
+    // Whether the number is bound to other accounts is decided only after the face check
+    // (VerificationResultService.settle): answering it here would tell anyone who is registered.
     await this.guard.check(userId, idNumberIndex, meta);
-    // After the budgets: this answer tells whether a number is bound to someone, so probing it costs too.
-    const held = await identityRepository.slotsHeldByOthers(this.db, idNumberIndex, userId);
-    if (held.length >= this.settings.maxAccountsPerIdentity) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND);
 
     const id = randomUUID();
     const attempt = { id, userId, application, idNumberIndex, meta };

@@ -33,6 +33,7 @@ function countVerification(metrics: Metrics, event: TopicPayloads['verificationR
   if (!TERMINAL.has(event.status)) return;
   if (event.status === 'VERIFIED') metrics.authSuccess.inc();
   else metrics.authFailure.inc({ reason: event.failureCode ?? event.status });
+  if (event.failureCode === 'IDENTITY_ALREADY_BOUND') metrics.identityBoundElsewhere.inc();
   const seconds = (Date.parse(event.at) - Date.parse(event.createdAt)) / 1000;
   metrics.authProcessingTime.observe({ status: event.status }, Math.max(0, seconds));
 }

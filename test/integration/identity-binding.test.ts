@@ -2,10 +2,14 @@ import 'reflect-metadata';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifications, webhookEvents } from '../../src/db/schema.js';
-import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { auditRepository } from '../../src/repositories/audit.repository.js';
+import { identityRepository } from '../../src/repositories/identity.repository.js';
+import { gql, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { scrape } from '../support/metrics.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { fifteenDigitForm, startedUser, startVerification, verifiedUser } from '../support/verified-user.js';
 
+const READ = `query($id: ID!) { verification(id: $id) { status failureReason { code message } } }`;
 const LIMITS = { START_LIMIT_PER_IP: '1000', START_LIMIT_PER_ID_NUMBER: '100' };
 
 async function startAs(app: TestApp, userId: string, idCardNumber: string) {
@@ -30,11 +34,13 @@ describe('one identity, one account', () => {
     await app?.stop();
   });
 
-  it('refuses to start with a number bound to another account', async () => {
+  it('starts a number bound to another account like any other: the answer tells nothing of the binding', async () => {
     const first = await verifiedUser(app, 'bound-first');
-    const res = await startAs(app, 'bound-second', first.idCardNumber);
-    expect(res.errors![0]!.extensions!.code).toBe('IDENTITY_ALREADY_BOUND');
-    expect(await app.db.select().from(verifications).where(eq(verifications.userId, 'bound-second'))).toEqual([]);
+    const bound = await startAs(app, 'bound-second', first.idCardNumber);
+    const free = await startAs(app, 'bound-free', validIdNumber());
+    expect(bound.errors).toBeUndefined();
+    expect(bound.data!.startVerification).toMatchObject({ status: 'PENDING', failureReason: null });
+    expect(Object.keys(bound.data!.startVerification)).toEqual(Object.keys(free.data!.startVerification));
   });
 
   it('writes no webhook event without WEBHOOK_URL', async () => {
@@ -42,10 +48,42 @@ describe('one identity, one account', () => {
     expect(await app.db.select().from(webhookEvents).where(eq(webhookEvents.userId, user.userId))).toEqual([]);
   });
 
-  it('refuses the 15-digit form of a bound number too', async () => {
+  it('fails a bound number IDENTITY_ALREADY_BOUND only once the face check passed, and sends the user to support', async () => {
+    const first = await verifiedUser(app, 'late-first');
+    const second = await startedUser(app, 'late-second', { idCardNumber: first.idCardNumber });
+    expect(await app.sandbox!.complete(second.certifyId, 'pass')).toBe('done');
+    const res = await gql(app, READ, { id: second.verificationId }, second.token);
+    expect(res.data!.verification).toMatchObject({ status: 'FAILED', failureReason: { code: 'IDENTITY_ALREADY_BOUND', message: expect.stringContaining('联系客服') } });
+    expect(await identityRepository.byUser(app.db, 'late-second')).toBeUndefined();
+  });
+
+  it('records a possible misuse of the identity in the audit chain, with the move, and no PII', async () => {
+    const first = await verifiedUser(app, 'misuse-first');
+    const second = await startedUser(app, 'misuse-second', { idCardNumber: first.idCardNumber });
+    await app.sandbox!.complete(second.certifyId, 'pass');
+    const events = (await auditRepository.forUser(app.db, 'misuse-second')).filter((e) => e.verificationId === second.verificationId);
+    expect(events.map((e) => e.action)).toEqual(['verification.started', 'verification.failed', 'identity.misuse_suspected']);
+    const [failed, misuse] = events.slice(1);
+    expect(misuse!.at).toEqual(failed!.at);
+    expect(misuse!.detail).toEqual({ accountsHoldingIdentity: 1, maxAccountsPerIdentity: 1 });
+    expect(JSON.stringify(events)).not.toContain(first.idCardNumber);
+    expect(JSON.stringify(events)).not.toContain('misuse-first');
+  });
+
+  it('counts each identity found bound elsewhere in realname_identity_bound_elsewhere_total', async () => {
+    const before = (await scrape(app)).value('realname_identity_bound_elsewhere_total');
+    const first = await verifiedUser(app, 'metric-first');
+    const second = await startedUser(app, 'metric-second', { idCardNumber: first.idCardNumber });
+    await app.sandbox!.complete(second.certifyId, 'pass');
+    expect((await scrape(app)).value('realname_identity_bound_elsewhere_total')).toBe(before + 1);
+  });
+
+  it('finds the 15-digit form of a bound number bound too, after the face check', async () => {
     const first = await verifiedUser(app, 'bound-fifteen', { idCardNumber: validIdNumber('19800101') });
-    const res = await startAs(app, 'bound-fifteen-other', fifteenDigitForm(first.idCardNumber));
-    expect(res.errors![0]!.extensions!.code).toBe('IDENTITY_ALREADY_BOUND');
+    const second = await startedUser(app, 'bound-fifteen-other', { idCardNumber: fifteenDigitForm(first.idCardNumber) });
+    await app.sandbox!.complete(second.certifyId, 'pass');
+    const [row] = await app.db.select().from(verifications).where(eq(verifications.id, second.verificationId));
+    expect(row).toMatchObject({ status: 'FAILED', failureCode: 'IDENTITY_ALREADY_BOUND' });
   });
 
   it('lets exactly one of several concurrent accounts bind a number; the others fail IDENTITY_ALREADY_BOUND', async () => {
@@ -67,11 +105,14 @@ describe('IDENTITY_MAX_ACCOUNTS=2', () => {
     await app?.stop();
   });
 
-  it('binds a number to two accounts and refuses a third', async () => {
+  it('binds a number to two accounts and fails a third once its face check passed', async () => {
     const first = await verifiedUser(app, 'two-first');
     await verifiedUser(app, 'two-second', { idCardNumber: first.idCardNumber });
-    const third = await startAs(app, 'two-third', first.idCardNumber);
-    expect(third.errors![0]!.extensions!.code).toBe('IDENTITY_ALREADY_BOUND');
+    const third = await verifiedUser(app, 'two-third', { idCardNumber: first.idCardNumber });
+    const [row] = await app.db.select().from(verifications).where(eq(verifications.id, third.verificationId));
+    expect(row).toMatchObject({ status: 'FAILED', failureCode: 'IDENTITY_ALREADY_BOUND' });
+    const misuse = (await auditRepository.forUser(app.db, 'two-third')).find((e) => e.action === 'identity.misuse_suspected');
+    expect(misuse!.detail).toEqual({ accountsHoldingIdentity: 2, maxAccountsPerIdentity: 2 });
   });
 
   it('lets exactly two of several concurrent accounts bind a number', async () => {
