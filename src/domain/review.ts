@@ -1,5 +1,5 @@
 import { DomainError, ErrorCode } from './errors.js';
-import type { FailureCode } from './verification-status.js';
+import { failureCodeOf, type FailureCode } from './verification-status.js';
 
 /**
  * Failures the automatic path cannot fix by the person trying again: the authoritative source has
@@ -10,14 +10,14 @@ import type { FailureCode } from './verification-status.js';
  * looking at the same attempt would only second-guess the check.
  */
 export const MANUALLY_REVIEWABLE: ReadonlySet<FailureCode> = new Set<FailureCode>([
-  'NO_SUCH_IDENTITY',
+  'IDENTITY_NOT_CONFIRMED',
   'NO_ID_PHOTO',
   'SOURCE_ERROR',
   'IDENTITY_ALREADY_BOUND',
   'DOCUMENT_NOT_ACCEPTED',
 ]);
 
-export const isManuallyReviewable = (code: string | null): boolean => code !== null && MANUALLY_REVIEWABLE.has(code as FailureCode);
+export const isManuallyReviewable = (code: string | null): boolean => code !== null && MANUALLY_REVIEWABLE.has(failureCodeOf(code));
 
 export const REVIEW_DECISIONS = ['APPROVE', 'REJECT'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];

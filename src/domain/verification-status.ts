@@ -26,8 +26,11 @@ export type AuthStatus = (typeof AUTH_STATUSES)[number];
 
 /** Why a verification did not end VERIFIED, in our own words (provider SubCodes map onto these). */
 export const FAILURE_REASONS = {
-  NAME_ID_MISMATCH: '姓名与身份证号码不一致',
-  NO_SUCH_IDENTITY: '未查询到该身份信息',
+  /**
+   * Id2MetaVerify BizCode 2 (name and number do not match) and 3 (no such identity), SubCode 201/202:
+   * one answer, so a start cannot tell whether a number exists. The audit trail keeps which it was.
+   */
+  IDENTITY_NOT_CONFIRMED: '身份信息核验未通过,请核对姓名和身份证号码;如确认无误,可申请人工审核',
   NO_ID_PHOTO: '无法获取身份证照片,请稍后再试',
   FACE_MISMATCH: '人脸比对未通过',
   LIVENESS_RISK: '活体检测未通过',
@@ -47,9 +50,23 @@ export const FAILURE_REASONS = {
 } as const;
 export type FailureCode = keyof typeof FAILURE_REASONS;
 
-/** A code this version does not know (written by a newer replica) reads as UNKNOWN: the API's enum has no other. */
+/** Codes earlier versions stored, and what they read as now. */
+const FORMER_CODES: Readonly<Record<string, FailureCode>> = {
+  NAME_ID_MISMATCH: 'IDENTITY_NOT_CONFIRMED',
+  NO_SUCH_IDENTITY: 'IDENTITY_NOT_CONFIRMED',
+};
+
+/**
+ * A stored code as this version names it: a former code reads as its successor, and one this
+ * version does not know (written by a newer replica) as UNKNOWN, since the API's enum has no other.
+ */
+export function failureCodeOf(code: string): FailureCode {
+  if (Object.hasOwn(FAILURE_REASONS, code)) return code as FailureCode;
+  return FORMER_CODES[code] ?? 'UNKNOWN';
+}
+
 export function failureReason(code: string | null | undefined): { code: FailureCode; message: string } | null {
   if (!code) return null;
-  const known = Object.hasOwn(FAILURE_REASONS, code) ? (code as FailureCode) : 'UNKNOWN';
+  const known = failureCodeOf(code);
   return { code: known, message: FAILURE_REASONS[known] };
 }

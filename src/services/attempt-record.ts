@@ -5,7 +5,7 @@ import type { Application, RequestMeta } from '../domain/application.js';
 import { CONSENT_TERMS } from '../domain/consent-terms.js';
 import type { FailureCode } from '../domain/verification-status.js';
 import type { Logger } from '../logger.js';
-import type { ProviderMode } from '../providers/provider.js';
+import type { IdentityMatch, ProviderMode } from '../providers/provider.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { consentRepository } from '../repositories/consent.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
@@ -26,7 +26,8 @@ export type AttemptOutcome =
   | { status: 'PENDING'; certifyId: string; certifyUrl: string; callbackTokenHash: string }
   /** The WeChat path: no certify page; the client's own photo settles it. */
   | { status: 'PENDING'; awaitingCapture: true }
-  | { status: 'FAILED'; failureCode: FailureCode };
+  /** `identityMatch`: which of Id2MetaVerify's answers the one user-facing code stands for, for the audit trail. */
+  | { status: 'FAILED'; failureCode: FailureCode; identityMatch?: Exclude<IdentityMatch, 'MATCH'> };
 
 export interface AttemptRecordDeps {
   db: Database;
@@ -115,7 +116,14 @@ async function writeAttempt(
     action: outcome.status === 'PENDING' ? 'verification.started' : 'verification.failed',
     subjectUserId: userId,
     verificationId: id,
-    detail: { consentVersion: CONSENT_TERMS.version, failureCode, mode: settings.mode, ...(application.purpose !== 'VERIFY' && { purpose: application.purpose }), ...('awaitingCapture' in outcome && { channel: 'face-capture' }) },
+    detail: {
+      consentVersion: CONSENT_TERMS.version,
+      failureCode,
+      mode: settings.mode,
+      ...(application.purpose !== 'VERIFY' && { purpose: application.purpose }),
+      ...('awaitingCapture' in outcome && { channel: 'face-capture' }),
+      ...('identityMatch' in outcome && { identityMatch: outcome.identityMatch ?? null }),
+    },
   });
   return { row, superseded: superseded || undefined };
 }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import type { Actor } from '../domain/actor.js';
+import { failureCodeOf } from '../domain/verification-status.js';
 import { reviewRepository } from '../repositories/review.repository.js';
 import { requireOperator } from './operator-audit.js';
 
@@ -77,7 +78,7 @@ export class StatsService {
       end: new Date(r.bucket_end as string),
       starts: Number(r.starts),
       byStatus: parseJson(r.by_status),
-      byFailureCode: parseJson(r.by_failure_code),
+      byFailureCode: underCurrentCodes(parseJson(r.by_failure_code)),
       medianSeconds: numberOrNull(r.median_seconds),
       p90Seconds: numberOrNull(r.p90_seconds),
       providerErrors: Number(r.provider_errors),
@@ -99,4 +100,11 @@ function floorTo(at: Date, stepMs: number): Date {
 }
 
 const numberOrNull = (value: unknown) => (value === null || value === undefined ? null : Math.round(Number(value) * 1000) / 1000);
+/** Rows an earlier version wrote under a former code count with their successor's. */
+function underCurrentCodes(counts: { key: string; count: number }[]) {
+  const merged = new Map<string, number>();
+  for (const { key, count } of counts) merged.set(failureCodeOf(key), (merged.get(failureCodeOf(key)) ?? 0) + count);
+  return [...merged].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
+}
+
 const parseJson = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as { key: string; count: number }[];

@@ -184,7 +184,7 @@ export class VerificationService {
     if (application.purpose === 'VERIFY') {
       const match = await this.callProvider(() => this.provider.checkIdentity(realName, idNumber));
       if (match.ok && match.value !== 'MATCH') {
-        return this.record(attempt, { status: 'FAILED', failureCode: match.value === 'MISMATCH' ? 'NAME_ID_MISMATCH' : 'NO_SUCH_IDENTITY' });
+        return this.record(attempt, { status: 'FAILED', failureCode: 'IDENTITY_NOT_CONFIRMED', identityMatch: match.value });
       }
       if (!match.ok) return this.record(attempt, { status: 'FAILED', failureCode: match.failureCode });
     }

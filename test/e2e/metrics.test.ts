@@ -69,7 +69,7 @@ describe('/metrics', () => {
 
     const after = await scrape(app);
     expect(delta(before, after, 'auth_init_total')).toBe(2);
-    expect(delta(before, after, 'auth_failure_total', { reason: 'NAME_ID_MISMATCH' })).toBe(1);
+    expect(delta(before, after, 'auth_failure_total', { reason: 'IDENTITY_NOT_CONFIRMED' })).toBe(1);
     const faceFailures = delta(before, after, 'auth_failure_total', { reason: 'LIVENESS_RISK' }) + delta(before, after, 'auth_failure_total', { reason: 'FACE_MISMATCH' });
     expect(faceFailures).toBe(1);
     expect(delta(before, after, 'auth_processing_time_seconds_count', { status: 'FAILED' })).toBe(2);

@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifications } from '../../src/db/schema.js';
 import { gql, serviceToken, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from '../support/app.js';
 import { startVerification, STATUS } from '../support/verified-user.js';
 import { validIdNumber } from '../support/id-numbers.js';
@@ -37,12 +39,20 @@ describe('manual review, two-person approval (REVIEW_TWO_PERSON=true)', () => {
   describe('requestManualReview', () => {
     it('opens one case for a failure the automatic path cannot fix; a repeat returns it', async () => {
       const { reviewCase, verificationId, token } = await openCase(app, 'req-1');
-      expect(reviewCase).toMatchObject({ status: 'OPEN', userId: 'req-1', note: '我的身份证是新换的', failure: { code: 'NO_SUCH_IDENTITY' }, approvedBy: [], approvalsRequired: 2 });
+      expect(reviewCase).toMatchObject({ status: 'OPEN', userId: 'req-1', note: '我的身份证是新换的', failure: { code: 'IDENTITY_NOT_CONFIRMED' }, approvedBy: [], approvalsRequired: 2 });
       expect(reviewCase.verification).toMatchObject({ status: 'PROCESSING', mode: 'MANUAL' });
       const again = await gql(app, REQUEST_REVIEW, { id: verificationId, note: null }, token);
       expect(again.data!.requestManualReview.id).toBe(reviewCase.id);
       const status = await gql(app, STATUS, {}, token);
       expect(status.data!.userAuthStatus).toMatchObject({ status: 'PENDING', isValid: false });
+    });
+
+    it('opens a case for an attempt stored by an earlier version as NAME_ID_MISMATCH, read as IDENTITY_NOT_CONFIRMED', async () => {
+      const user = await unfindableUser(app, 'req-old-code');
+      await app.db.update(verifications).set({ failureCode: 'NAME_ID_MISMATCH' }).where(eq(verifications.id, user.verificationId));
+      const res = await gql(app, REQUEST_REVIEW, { id: user.verificationId, note: null }, user.token);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.requestManualReview).toMatchObject({ status: 'OPEN', failure: { code: 'IDENTITY_NOT_CONFIRMED' } });
     });
 
     it('refuses a failure a new attempt can fix (a face mismatch)', async () => {

@@ -43,7 +43,7 @@ describe('verificationStats', () => {
     expect(sum((b) => countOf(b.byStatus, 'VERIFIED'))).toBe(2);
     expect(sum((b) => countOf(b.byStatus, 'FAILED'))).toBe(2);
     expect(sum((b) => countOf(b.byFailureCode, 'FACE_MISMATCH'))).toBe(1);
-    expect(sum((b) => countOf(b.byFailureCode, 'NO_SUCH_IDENTITY'))).toBe(1);
+    expect(sum((b) => countOf(b.byFailureCode, 'IDENTITY_NOT_CONFIRMED'))).toBe(1);
     const busy = buckets.filter((b: any) => b.starts > 0);
     for (const b of busy) {
       expect(b.medianSeconds).toBeGreaterThanOrEqual(0);

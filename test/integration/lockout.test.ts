@@ -29,9 +29,9 @@ describe('lockout and start budgets', () => {
     return { verification: res.data?.startVerification, error: res.errors?.[0]?.extensions };
   }
   /** A start that Id2MetaVerify answers "mismatch": one failed verification, completed at the app's now. */
-  async function fail(userId: string): Promise<Date> {
-    const { verification } = await start(userId, SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH);
-    expect(verification).toMatchObject({ status: 'FAILED', failureReason: { code: 'NAME_ID_MISMATCH' } });
+  async function fail(userId: string, idCardNumber: string = SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH): Promise<Date> {
+    const { verification } = await start(userId, idCardNumber);
+    expect(verification).toMatchObject({ status: 'FAILED', failureReason: { code: 'IDENTITY_NOT_CONFIRMED' } });
     return new Date(verification.completedAt);
   }
   const statusOf = async (userId: string) => (await gql(app, STATUS, {}, await tokenFor(userId))).data!.userAuthStatus;
@@ -49,6 +49,12 @@ describe('lockout and start budgets', () => {
     aheadMs = WINDOW_MS + 1_000;
     expect(await statusOf('lock-window')).toEqual({ status: 'FAILED', lockedUntil: null });
     expect((await start('lock-window')).verification.status).toBe('PENDING');
+  });
+
+  it('counts a name/number mismatch and an identity not on record alike', async () => {
+    await fail('lock-mixed', SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH);
+    await fail('lock-mixed', SANDBOX_MAGIC_NUMBERS.NO_RECORD);
+    expect((await start('lock-mixed')).error?.code).toBe('LOCKED');
   });
 
   it('does not count a failure older than the window', async () => {

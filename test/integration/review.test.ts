@@ -66,7 +66,7 @@ describe(`${ReviewService.name}, two-person approval`, () => {
       const { reviewCase, verificationId } = await openCase(app, 'rq-opens');
       const failed = await verificationRow(app, verificationId);
       const manual = await verificationRow(app, reviewCase.verificationId);
-      expect(reviewCase).toMatchObject({ status: 'OPEN', userId: 'rq-opens', failedVerificationId: verificationId, failureCode: 'NO_SUCH_IDENTITY', approvedBy: [] });
+      expect(reviewCase).toMatchObject({ status: 'OPEN', userId: 'rq-opens', failedVerificationId: verificationId, failureCode: 'IDENTITY_NOT_CONFIRMED', approvedBy: [] });
       expect(manual).toMatchObject({ status: 'PROCESSING', mode: 'MANUAL', userId: 'rq-opens', idNumberIndex: failed.idNumberIndex, consentId: failed.consentId });
       expect(manual.outerOrderNo).toBe(manual.id.replaceAll('-', ''));
       const openFor = manual.expiresAt.getTime() - manual.createdAt.getTime();
@@ -80,7 +80,7 @@ describe(`${ReviewService.name}, two-person approval`, () => {
       expect(event).toMatchObject({
         actor: 'user:rq-audit',
         verificationId: reviewCase.verificationId,
-        detail: { caseId: reviewCase.id, failureCode: 'NO_SUCH_IDENTITY', failedVerificationId: verificationId, withNote: false },
+        detail: { caseId: reviewCase.id, failureCode: 'IDENTITY_NOT_CONFIRMED', failedVerificationId: verificationId, withNote: false },
       });
     });
 

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consents } from '../../src/db/schema.js';
+import { auditRepository } from '../../src/repositories/audit.repository.js';
 import { SANDBOX_MAGIC_NUMBERS } from '../../src/providers/sandbox/magic-numbers.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
 import { gql, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
@@ -133,8 +134,8 @@ describe('startVerification', () => {
 
   describe('sandbox magic numbers', () => {
     it.each([
-      ['name and number mismatch', SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH, 'NAME_ID_MISMATCH'],
-      ['no such identity', SANDBOX_MAGIC_NUMBERS.NO_RECORD, 'NO_SUCH_IDENTITY'],
+      ['name and number mismatch', SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH, 'IDENTITY_NOT_CONFIRMED'],
+      ['no such identity', SANDBOX_MAGIC_NUMBERS.NO_RECORD, 'IDENTITY_NOT_CONFIRMED'],
       ['under 14', SANDBOX_MAGIC_NUMBERS.UNDER_14, 'UNDER_AGE'],
       ['too many attempts today', SANDBOX_MAGIC_NUMBERS.TOO_MANY_ATTEMPTS, 'TOO_MANY_ATTEMPTS'],
     ])('ends FAILED on %s', async (_what, idCardNumber, reason) => {
@@ -142,6 +143,18 @@ describe('startVerification', () => {
       expect(code).toBeUndefined();
       expect(verification).toMatchObject({ status: 'FAILED', certifyUrl: null, failureReason: { code: reason } });
       expect(verification.failureReason.message).toMatch(/\p{Script=Han}/u);
+    });
+  });
+
+  describe('a failed identity check', () => {
+    it('answers a mismatch and an unknown identity alike, and keeps which one it was in the audit trail only', async () => {
+      const mismatch = await start('check-mismatch', { idCardNumber: SANDBOX_MAGIC_NUMBERS.NAME_MISMATCH });
+      const unknown = await start('check-unknown', { idCardNumber: SANDBOX_MAGIC_NUMBERS.NO_RECORD });
+      expect(mismatch.verification.failureReason).toEqual(unknown.verification.failureReason);
+      expect(mismatch.verification.failureReason.message).toContain('姓名');
+      const failedEvent = async (userId: string) => (await auditRepository.forUser(app.db, userId)).find((e) => e.action === 'verification.failed')!.detail;
+      expect(await failedEvent('check-mismatch')).toMatchObject({ failureCode: 'IDENTITY_NOT_CONFIRMED', identityMatch: 'MISMATCH' });
+      expect(await failedEvent('check-unknown')).toMatchObject({ failureCode: 'IDENTITY_NOT_CONFIRMED', identityMatch: 'NO_RECORD' });
     });
   });
 

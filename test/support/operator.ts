@@ -14,7 +14,7 @@ export async function unfindableUser(app: TestApp, userId: string, name = 'ÊùéÂõ
   const token = await tokenFor(userId);
   const res = await startVerification(app, token, { realName: name, idCardNumber: NO_SUCH_IDENTITY_NUMBER });
   expect(res.errors).toBeUndefined();
-  expect(res.data!.startVerification).toMatchObject({ status: 'FAILED', failureReason: { code: 'NO_SUCH_IDENTITY' } });
+  expect(res.data!.startVerification).toMatchObject({ status: 'FAILED', failureReason: { code: 'IDENTITY_NOT_CONFIRMED' } });
   return { userId, token, verificationId: res.data!.startVerification.id as string };
 }
 

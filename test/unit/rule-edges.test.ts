@@ -143,7 +143,9 @@ describe('status from facts', () => {
 
 describe('manual review rules', () => {
   it.each([
+    ['IDENTITY_NOT_CONFIRMED', true],
     ['NO_SUCH_IDENTITY', true],
+    ['NAME_ID_MISMATCH', true],
     ['NO_ID_PHOTO', true],
     ['SOURCE_ERROR', true],
     ['IDENTITY_ALREADY_BOUND', true],

@@ -19,6 +19,13 @@ describe('verification status machine', () => {
     expect(statesMovableTo('CANCELED')).toEqual(['PENDING', 'PROCESSING']);
   });
 
+  it('reads the two codes earlier versions stored for a failed identity check as IDENTITY_NOT_CONFIRMED', () => {
+    const merged = failureReason('IDENTITY_NOT_CONFIRMED');
+    expect(merged).toEqual({ code: 'IDENTITY_NOT_CONFIRMED', message: expect.stringContaining('人工审核') });
+    expect(failureReason('NAME_ID_MISMATCH')).toEqual(merged);
+    expect(failureReason('NO_SUCH_IDENTITY')).toEqual(merged);
+  });
+
   it('falls back to a generic reason for an unknown code', () => {
     expect(failureReason('SOMETHING_NEW')).toEqual({ code: 'UNKNOWN', message: '认证未通过' });
     expect(failureReason(null)).toBeNull();

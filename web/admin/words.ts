@@ -54,8 +54,7 @@ const ACTIONS: Record<string, string> = {
 export const actionLabel = (action: string) => ACTIONS[action] ?? action;
 
 export const FAILURE_CODE: Record<string, string> = {
-  NAME_ID_MISMATCH: '姓名与号码不一致',
-  NO_SUCH_IDENTITY: '查无此身份',
+  IDENTITY_NOT_CONFIRMED: '姓名与号码未通过核验',
   NO_ID_PHOTO: '无证件照片',
   FACE_MISMATCH: '人脸比对未通过',
   LIVENESS_RISK: '活体检测未通过',

@@ -9,8 +9,8 @@ import type { FailureCode } from '../../domain/verification-status.js';
 
 /** DescribeFaceVerify / ContrastFaceVerify `ResultObject.SubCode` → our reason. 200 is a pass. */
 export const SUBCODE_FAILURES: Readonly<Record<string, FailureCode>> = {
-  '201': 'NAME_ID_MISMATCH',
-  '202': 'NO_SUCH_IDENTITY',
+  '201': 'IDENTITY_NOT_CONFIRMED',
+  '202': 'IDENTITY_NOT_CONFIRMED',
   '203': 'NO_ID_PHOTO',
   '204': 'FACE_MISMATCH',
   '205': 'LIVENESS_RISK',
