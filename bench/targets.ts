@@ -48,7 +48,7 @@ function nextStart(run: string) {
   const userId = startUserId(run, k);
   return {
     userId,
-    body: JSON.stringify({ query: START, variables: { input: { realName: '张三', idCardNumber: benchIdNumber(2_000_000 + k), consentVersion: CONSENT_TERMS.version } } }),
+    body: JSON.stringify({ query: START, variables: { input: { realName: '张三', idCardNumber: benchIdNumber(2_000_000 + k), consentVersion: CONSENT_TERMS.version, biometricConsent: true } } }),
     headers: { authorization: `Bearer ${benchToken(userId)}` },
   };
 }

@@ -11,7 +11,8 @@ export interface StartInput {
   /** Absent: the resident ID card. */
   documentType?: string | null;
   consentVersion: string;
-  biometricConsent?: boolean | null;
+  /** The separate consent to face processing (PIPL Art. 29): only `true` is consent. */
+  biometricConsent: boolean;
   returnUrl?: string | null;
   idempotencyKey?: string | null;
   metaInfo?: string | null;
@@ -63,7 +64,7 @@ export function parseApplication(input: StartInput, policy: ApplicationPolicy, t
   const documentType = input.documentType ?? DEFAULT_DOCUMENT_TYPE;
   if (!isDocumentType(documentType)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '请选择证件类型');
   const idCard = parseDocumentNumber(input.idCardNumber, documentType, today);
-  if (input.consentVersion !== CONSENT_TERMS.version || input.biometricConsent === false) {
+  if (input.consentVersion !== CONSENT_TERMS.version || input.biometricConsent !== true) {
     throw new DomainError(ErrorCode.CONSENT_REQUIRED);
   }
   const returnUrl = checkReturnUrl(input.returnUrl, policy);

@@ -98,8 +98,8 @@ export class StartVerificationInput {
   @Field(() => DocumentType, { nullable: true, defaultValue: 'RESIDENT_ID_CARD', description: 'Which document the number is from; one of supportedDocuments' })
   documentType?: string | null;
   @Field(() => String, { description: 'The ConsentTerms.version the user accepted' }) consentVersion!: string;
-  @Field(() => Boolean, { nullable: true, description: 'The separate face-processing consent; false refuses' })
-  biometricConsent?: boolean | null;
+  @Field(() => Boolean, { description: 'The separate consent to face processing (PIPL Art. 29); anything but true is CONSENT_REQUIRED' })
+  biometricConsent!: boolean;
   @Field(() => String, { nullable: true, description: 'Where the user lands after liveness; allowed origins only' })
   returnUrl?: string | null;
   @Field(() => String, { nullable: true, description: '8–64 of [A-Za-z0-9_-]; a retry with the same key returns the same verification' })

@@ -19,7 +19,8 @@ export interface Attempt {
   userId: string;
   application: Application;
   idNumberIndex: string;
-  meta: RequestMeta;
+  /** Recorded by `recordConsent` before the name and number left for the provider. */
+  consentId: string;
 }
 
 export type AttemptOutcome =
@@ -39,7 +40,26 @@ export interface AttemptRecordDeps {
 }
 
 /**
- * One transaction: the consent, the superseding of any open attempt, the new record and its audit
+ * The consent (version, time, where from, the separate biometric consent), committed on its own
+ * before the name and number go to the provider: processing must never run ahead of the consent.
+ * A start that then fails at the provider leaves the consent and no verification.
+ */
+export async function recordConsent(db: Database, userId: string, meta: RequestMeta, now: Date): Promise<string> {
+  const id = randomUUID();
+  await consentRepository.insert(db, {
+    id,
+    userId,
+    version: CONSENT_TERMS.version,
+    biometric: true,
+    clientIp: meta.clientIp ?? null,
+    userAgent: meta.userAgent?.slice(0, 512) ?? null,
+    acceptedAt: now,
+  });
+  return id;
+}
+
+/**
+ * One transaction: the superseding of any open attempt, the new record and its audit
  * event. A concurrent start with the same idempotency key loses on the unique index and returns
  * the winner's record.
  */
@@ -69,21 +89,11 @@ export async function recordAttempt(deps: AttemptRecordDeps, attempt: Attempt, o
 async function writeAttempt(
   tx: Executor,
   settings: AttemptRecordDeps['settings'],
-  { id, userId, application, idNumberIndex, meta }: Attempt,
+  { id, userId, application, idNumberIndex, consentId }: Attempt,
   outcome: AttemptOutcome,
   sealed: { nameCipher: Buffer; idNumberCipher: Buffer },
   now: Date,
 ) {
-  const consentId = randomUUID();
-  await consentRepository.insert(tx, {
-    id: consentId,
-    userId,
-    version: CONSENT_TERMS.version,
-    biometric: true,
-    clientIp: meta.clientIp ?? null,
-    userAgent: meta.userAgent?.slice(0, 512) ?? null,
-    acceptedAt: now,
-  });
   const open = await verificationRepository.openForUser(tx, userId);
   const superseded = open && (await moveVerification(tx, open.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${userId}` }, now));
   const failureCode = outcome.status === 'FAILED' ? outcome.failureCode : null;

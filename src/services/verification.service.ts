@@ -16,7 +16,7 @@ import { ProviderError, type FaceVerifyProvider, type ProviderMode } from '../pr
 import { identityRepository } from '../repositories/identity.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import type { AccessLog } from './access-log.js';
-import { recordAttempt, type Attempt, type AttemptOutcome } from './attempt-record.js';
+import { recordAttempt, recordConsent, type Attempt, type AttemptOutcome } from './attempt-record.js';
 import type { StartGuard } from './start-guard.js';
 import { announce, moveVerification } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
@@ -172,9 +172,10 @@ export class VerificationService {
     // Whether the number is bound to other accounts is decided only after the face check
     // (VerificationResultService.settle): answering it here would tell anyone who is registered.
     await this.guard.check(userId, idNumberIndex, meta);
+    const consentId = await recordConsent(this.db, userId, meta, this.clock());
 
     const id = randomUUID();
-    const attempt = { id, userId, application, idNumberIndex, meta };
+    const attempt = { id, userId, application, idNumberIndex, consentId };
     // Aliyun has no age code (InitFaceVerify has no 405): the 14+ rule is ours, read from the number.
     if (ageOn(application.birthDate, this.clock()) < 14) return this.record(attempt, { status: 'FAILED', failureCode: 'UNDER_AGE' });
     if (!this.settings.acceptedDocuments.includes(application.documentType)) return this.record(attempt, { status: 'FAILED', failureCode: 'DOCUMENT_NOT_ACCEPTED' });

@@ -50,7 +50,7 @@ const OPERATIONS = {
   'startVerification': {
     field: 'startVerification',
     query: START,
-    variables: () => ({ input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }),
+    variables: () => ({ input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true } }),
   },
   'cancelVerification': {
     field: 'cancelVerification',

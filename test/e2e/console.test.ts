@@ -82,7 +82,7 @@ describe('the operator console at /admin', { timeout: 120_000 }, () => {
 
   it('finds a user: status, masked identity, attempts with their reasons, and the timeline', async () => {
     const token = await tokenFor('console-user');
-    const failed = await gql(app, START, { input: { realName: '王五', idCardNumber: FACE_MISMATCH_NUMBER, consentVersion: CONSENT_VERSION } }, token);
+    const failed = await gql(app, START, { input: { realName: '王五', idCardNumber: FACE_MISMATCH_NUMBER, consentVersion: CONSENT_VERSION, biometricConsent: true } }, token);
     await app.sandbox!.complete(failed.data!.startVerification.certifyId, 'pass');
     const user = await verifiedUser(app, 'console-user', { name: '赵六' });
 
@@ -148,7 +148,7 @@ describe('the operator console at /admin', { timeout: 120_000 }, () => {
     expect(await page.locator('main').textContent()).not.toContain(number);
     await shot(page, '06-denylist');
 
-    const refused = await gql(app, START, { input: { realName: '张三', idCardNumber: number, consentVersion: CONSENT_VERSION } }, await tokenFor('console-denied'));
+    const refused = await gql(app, START, { input: { realName: '张三', idCardNumber: number, consentVersion: CONSENT_VERSION, biometricConsent: true } }, await tokenFor('console-denied'));
     expect(refused.errors![0]!.extensions!.code).toBe('IDENTITY_DENIED');
   });
 

@@ -21,7 +21,7 @@ describe('/metrics', () => {
   async function start(userId: string, idCardNumber = validIdNumber(), realName = '王小明') {
     names.push(realName);
     numbers.push(idCardNumber);
-    const res = await gql(app, START, { input: { realName, idCardNumber, consentVersion: CONSENT_VERSION } }, await tokenFor(userId));
+    const res = await gql(app, START, { input: { realName, idCardNumber, consentVersion: CONSENT_VERSION, biometricConsent: true } }, await tokenFor(userId));
     return res;
   }
   const delta = (before: Scrape, after: Scrape, name: string, labels?: Record<string, string>) => after.value(name, labels) - before.value(name, labels);

@@ -24,7 +24,7 @@ interface StartOptions {
 
 async function start(app: TestApp, userId: string, { idCardNumber = validIdNumber(), ip = newIp(), transport = 'HTTP' }: StartOptions = {}): Promise<GraphQLResponse> {
   const token = await tokenFor(userId);
-  const variables = { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION } };
+  const variables = { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION, biometricConsent: true } };
   const headers = { 'x-forwarded-for': ip };
   if (transport === 'HTTP') return gql(app, START, variables, token, headers);
   const outcome = await wsOperation(app, `Bearer ${token}`, START, variables, headers);

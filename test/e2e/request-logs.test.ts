@@ -27,7 +27,7 @@ describe('log lines of a request', () => {
     const res = await fetch(`${app.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor('logs-user')}`, 'x-request-id': requestId },
-      body: JSON.stringify({ query: START, variables: { input: { realName: '孙三', idCardNumber, consentVersion: CONSENT_VERSION } } }),
+      body: JSON.stringify({ query: START, variables: { input: { realName: '孙三', idCardNumber, consentVersion: CONSENT_VERSION, biometricConsent: true } } }),
     });
     expect(res.headers.get('x-request-id')).toBe(requestId);
     const verification = ((await res.json()) as { data: { startVerification: { id: string; certifyId: string } } }).data.startVerification;

@@ -140,7 +140,7 @@ describe('operators and the user-facing operations', () => {
       [`query { exportMyData { userId } }`, 'exportMyData'],
       [START, 'startVerification'],
     ] as const) {
-      const res = await gql(app, query, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, op);
+      const res = await gql(app, query, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true } }, op);
       expect(res.errors?.[0]?.extensions?.code, field).toBe('FORBIDDEN');
     }
   });

@@ -56,7 +56,7 @@ afterAll(async () => {
 describe('subscriptions per socket', () => {
   it('refuses the subscription beyond WS_MAX_SUBSCRIPTIONS_PER_SOCKET with RATE_LIMITED, keeping the socket', async () => {
     const userId = 'caps-subscriber';
-    const started = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await tokenFor(userId));
+    const started = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true } }, await tokenFor(userId));
     const id = started.data!.startVerification.id as string;
     const connection = track(await initialised(userId));
     expect(connection.closeCode).toBeUndefined();

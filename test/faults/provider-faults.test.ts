@@ -47,7 +47,7 @@ describe('provider faults during startVerification', () => {
     const before = calls(app.sandbox!, fault.action);
     const userId = `provider-fault-${++users}`;
     const token = await tokenFor(userId);
-    const input = { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION };
+    const input = { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true };
 
     const failed = await gql(app, START, { input }, token);
     expect(failed.errors?.map((e) => e.extensions?.code)).toEqual(['PROVIDER_UNAVAILABLE']);

@@ -103,7 +103,7 @@ describe('idempotent start across replicas', () => {
 
   it('creates one verification when both replicas receive the same idempotencyKey at once', async () => {
     const token = await tokenFor('race-idempotent');
-    const input = { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, idempotencyKey: 'retry-key-0001' };
+    const input = { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true, idempotencyKey: 'retry-key-0001' };
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => gql(i % 2 ? second : first, START, { input }, token)));
 
     expect(answers.flatMap((a) => a.errors ?? [])).toEqual([]);
@@ -113,7 +113,7 @@ describe('idempotent start across replicas', () => {
 
   it('opens one provider session for a double submit on one replica', async () => {
     const token = await tokenFor('race-double-submit');
-    const input = { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, idempotencyKey: 'double-submit-01' };
+    const input = { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true, idempotencyKey: 'double-submit-01' };
     const sessions = () => first.sandbox!.calls.filter((c) => c.action === 'InitFaceVerify').length;
     const before = sessions();
     const answers = await Promise.all(Array.from({ length: 5 }, () => gql(first, START, { input }, token)));

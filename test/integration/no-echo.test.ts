@@ -39,12 +39,12 @@ describe('errors never echo a name or number they were sent', () => {
 
   const START_VARS = 'mutation($input: StartVerificationInput!) { startVerification(input: $input) { id } }';
   it.each([
-    ['a number as a list', { input: { realName: NAME, idCardNumber: [number], consentVersion: CONSENT_VERSION } }],
-    ['a number as an object', { input: { realName: NAME, idCardNumber: { number }, consentVersion: CONSENT_VERSION } }],
-    ['a name as a number', { input: { realName: Number(digits), idCardNumber: number, consentVersion: CONSENT_VERSION } }],
-    ['a name as a list', { input: { realName: [NAME], idCardNumber: number, consentVersion: CONSENT_VERSION } }],
+    ['a number as a list', { input: { realName: NAME, idCardNumber: [number], consentVersion: CONSENT_VERSION, biometricConsent: true } }],
+    ['a number as an object', { input: { realName: NAME, idCardNumber: { number }, consentVersion: CONSENT_VERSION, biometricConsent: true } }],
+    ['a name as a number', { input: { realName: Number(digits), idCardNumber: number, consentVersion: CONSENT_VERSION, biometricConsent: true } }],
+    ['a name as a list', { input: { realName: [NAME], idCardNumber: number, consentVersion: CONSENT_VERSION, biometricConsent: true } }],
     ['a biometric consent as a name', { input: { realName: NAME, idCardNumber: number, consentVersion: CONSENT_VERSION, biometricConsent: NAME } }],
-    ['an unknown field', { input: { realName: NAME, idCardNumber: number, consentVersion: CONSENT_VERSION, [`n${number}`]: NAME } }],
+    ['an unknown field', { input: { realName: NAME, idCardNumber: number, consentVersion: CONSENT_VERSION, biometricConsent: true, [`n${number}`]: NAME } }],
   ])('startVerification by variables: %s', async (_what, variables) => {
     expectNoEcho(await post(START_VARS, variables));
   });
@@ -56,7 +56,7 @@ describe('errors never echo a name or number they were sent', () => {
     ['a name as an enum value', `idCardNumber: "${number}", realName: ${'X'.repeat(3)}${digits}`],
   ])('startVerification inline: %s', async (_what, fields) => {
     const withName = fields.includes('realName') ? fields : `${fields}, realName: "${NAME}"`;
-    expectNoEcho(await post(`mutation { startVerification(input: { ${withName}, consentVersion: "${CONSENT_VERSION}" }) { id } }`));
+    expectNoEcho(await post(`mutation { startVerification(input: { ${withName}, consentVersion: "${CONSENT_VERSION}", biometricConsent: true }) { id } }`));
   });
 
   it.each([

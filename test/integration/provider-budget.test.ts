@@ -21,7 +21,7 @@ afterAll(async () => {
 
 let users = 0;
 const start = async (app: TestApp) => {
-  const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await tokenFor(`budget-user-${++users}`));
+  const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true } }, await tokenFor(`budget-user-${++users}`));
   return res.errors?.[0]?.extensions?.code ?? res.data!.startVerification.status;
 };
 const gauge = async (app: TestApp, name: string) => {

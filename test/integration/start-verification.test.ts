@@ -4,9 +4,9 @@ import { consents } from '../../src/db/schema.js';
 import { auditRepository } from '../../src/repositories/audit.repository.js';
 import { SANDBOX_MAGIC_NUMBERS } from '../../src/providers/sandbox/magic-numbers.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
-import { gql, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
-import { startVerification } from '../support/verified-user.js';
+import { startInput, startVerification } from '../support/verified-user.js';
 
 const CANCEL = `mutation($id: ID!) { cancelVerification(id: $id) { id status failureReason { code } } }`;
 const READ = `query($id: ID!) { verification(id: $id) { id status failureReason { code } } }`;
@@ -23,9 +23,9 @@ describe('startVerification', () => {
     await app?.stop();
   });
 
-  async function start(userId: string, input: Record<string, unknown> = {}) {
+  async function start(userId: string, input: Record<string, unknown> = {}, headers?: Record<string, string>) {
     const token = await tokenFor(userId);
-    const res = await startVerification(app, token, input);
+    const res = await startVerification(app, token, input, headers);
     return { token, res, verification: res.data?.startVerification, code: res.errors?.[0]?.extensions?.code as string | undefined };
   }
 
@@ -126,6 +126,25 @@ describe('startVerification', () => {
       expect(await recordsOf('consent-old')).toHaveLength(0);
     });
 
+    it('refuses a start without biometricConsent: the face consent is explicit, never assumed', async () => {
+      const token = await tokenFor('consent-none');
+      const { biometricConsent: _omitted, ...input } = startInput();
+      const res = await gql(app, START, { input }, token);
+      expect(res.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+      expect(await recordsOf('consent-none')).toHaveLength(0);
+      expect(await app.db.select().from(consents).where(eq(consents.userId, 'consent-none'))).toHaveLength(0);
+    });
+
+    it('has recorded and committed the consent when the name and number reach Aliyun, even if Aliyun then fails', async () => {
+      const userId = 'consent-first';
+      app.sandbox!.setFault({ action: 'Id2MetaVerify', kind: 'http500' });
+      expect((await start(userId, { idCardNumber: validIdNumber() }, { 'user-agent': 'consent-test/1.0' })).code).toBe('PROVIDER_UNAVAILABLE');
+      expect(await recordsOf(userId)).toHaveLength(0);
+      const [consent, ...more] = await app.db.select().from(consents).where(eq(consents.userId, userId));
+      expect(more).toEqual([]);
+      expect(consent).toMatchObject({ version: CONSENT_VERSION, biometric: true, userAgent: 'consent-test/1.0', clientIp: expect.any(String) });
+    });
+
     it('refuses biometricConsent false with CONSENT_REQUIRED', async () => {
       expect((await start('consent-face', { biometricConsent: false })).code).toBe('CONSENT_REQUIRED');
       expect(await recordsOf('consent-face')).toHaveLength(0);
@@ -183,7 +202,7 @@ describe('startVerification', () => {
       ['Id2MetaVerify answers HTTP 500', { action: 'Id2MetaVerify', kind: 'http500' }],
       ['InitFaceVerify answers Code 500', { action: 'InitFaceVerify', kind: 'code500' }],
       ['InitFaceVerify drops the connection', { action: 'InitFaceVerify', kind: 'reset' }],
-    ] as const)('answers PROVIDER_UNAVAILABLE and writes nothing when %s; a retry works', async (what, fault) => {
+    ] as const)('answers PROVIDER_UNAVAILABLE and writes no verification when %s; a retry works', async (what, fault) => {
       const userId = `unavailable-${fault.kind}`;
       // A client's retry sends the very same input, key included: the key must not have been used up.
       const input = { idCardNumber: validIdNumber(), idempotencyKey: `unavailable-${fault.kind}` };
@@ -191,7 +210,6 @@ describe('startVerification', () => {
       const refused = await start(userId, input);
       expect(refused.code, what).toBe('PROVIDER_UNAVAILABLE');
       expect(await recordsOf(userId)).toHaveLength(0);
-      expect(await app.db.select().from(consents).where(eq(consents.userId, userId))).toHaveLength(0);
 
       app.sandbox!.clearFaults();
       const retried = await start(userId, input);

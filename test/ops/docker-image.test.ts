@@ -136,7 +136,7 @@ describe.skipIf(!daemon.ok)('the Docker image, built from the Dockerfile on a lo
 
   it('carries a verification from start to VERIFIED pushed over graphql-ws', async () => {
     const token = await tokenFor('image-user');
-    const started = await gql({ url }, START, { input: { realName: '钱二', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const started = await gql({ url }, START, { input: { realName: '钱二', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true } }, token);
     expect(started.errors).toBeUndefined();
     const verification = started.data!.startVerification;
     expect(verification.status).toBe('PENDING');

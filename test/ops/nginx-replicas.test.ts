@@ -81,7 +81,7 @@ describe('nginx in front of two replicas', () => {
     const res = await fetch(`${target}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor(userId)}` },
-      body: JSON.stringify({ query: START, variables: { input: { realName: '赵一', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } } }),
+      body: JSON.stringify({ query: START, variables: { input: { realName: '赵一', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true } } }),
     });
     return { status: res.status, body: (await res.json()) as { data?: { startVerification: { id: string; status: string; certifyId: string } }; errors?: unknown } };
   };

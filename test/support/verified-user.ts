@@ -19,6 +19,7 @@ export const startInput = (input: Record<string, unknown> = {}) => ({
   realName: '张三',
   idCardNumber: validIdNumber(),
   consentVersion: CONSENT_TERMS.version,
+  biometricConsent: true,
   ...input,
 });
 

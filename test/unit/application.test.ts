@@ -6,7 +6,7 @@ import { validIdNumber, validPermitNumber } from '../support/id-numbers.js';
 
 const returnUrls = { publicBaseUrl: 'https://realname.example', returnUrlOrigins: ['https://app.example'], requireMetaInfo: false };
 const today = new Date('2026-11-01T00:00:00Z');
-const input = (extra: Record<string, unknown> = {}) => ({ realName: ' 张  三 ', idCardNumber: validIdNumber(), consentVersion: CONSENT_TERMS.version, ...extra });
+const input = (extra: Record<string, unknown> = {}) => ({ realName: ' 张  三 ', idCardNumber: validIdNumber(), consentVersion: CONSENT_TERMS.version, biometricConsent: true, ...extra });
 const refusal = (extra: Record<string, unknown>) => {
   try {
     parseApplication(input(extra), returnUrls, today);
@@ -24,6 +24,9 @@ describe(parseApplication.name, () => {
   it('refuses old consent, a refused face consent, a foreign returnUrl and a malformed idempotency key', () => {
     expect(refusal({ consentVersion: '2000-01-01' })).toBe(ErrorCode.CONSENT_REQUIRED);
     expect(refusal({ biometricConsent: false })).toBe(ErrorCode.CONSENT_REQUIRED);
+    expect(refusal({ biometricConsent: undefined })).toBe(ErrorCode.CONSENT_REQUIRED);
+    expect(refusal({ biometricConsent: null })).toBe(ErrorCode.CONSENT_REQUIRED);
+    expect(refusal({ biometricConsent: 'true' })).toBe(ErrorCode.CONSENT_REQUIRED);
     expect(refusal({ returnUrl: 'https://evil.example/x' })).toBe(ErrorCode.BAD_USER_INPUT);
     expect(refusal({ idempotencyKey: 'short' })).toBe(ErrorCode.BAD_USER_INPUT);
     expect(refusal({ idCardNumber: '110101199003071234' })).toBe(ErrorCode.INVALID_ID_CARD_NUMBER);

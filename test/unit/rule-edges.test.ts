@@ -68,7 +68,7 @@ describe('start input', () => {
   const today = new Date('2026-11-01T00:00:00Z');
   const refusal = (extra: Record<string, unknown>) => {
     try {
-      parseApplication({ realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_TERMS.version, ...extra }, returnUrls, today);
+      parseApplication({ realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_TERMS.version, biometricConsent: true, ...extra }, returnUrls, today);
       return undefined;
     } catch (error) {
       return { code: (error as { code: string }).code, message: (error as Error).message };

@@ -54,7 +54,7 @@ describe('the service against Aliyun as documented (LIVE client, emulator as clo
   });
 
   const start = async (app: TestApp, userId: string, input: Record<string, unknown>) => {
-    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, ...input } }, await tokenFor(userId));
+    const res = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true, ...input } }, await tokenFor(userId));
     return { verification: res.data?.startVerification, error: res.errors?.[0] };
   };
 
@@ -107,7 +107,7 @@ describe('the service against Aliyun as documented (LIVE client, emulator as clo
 
   it('runs the WeChat path in LIVE without metaInfo: ContrastFaceVerify takes none', async () => {
     const token = await tokenFor('live-wechat');
-    const res = await gql(live, `mutation($input: StartVerificationInput!) { startFaceCapture(input: $input) { id status faceCaptureUrl } }`, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, token);
+    const res = await gql(live, `mutation($input: StartVerificationInput!) { startFaceCapture(input: $input) { id status faceCaptureUrl } }`, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true } }, token);
     const { id, status } = res.data!.startFaceCapture as { id: string; status: string };
     expect(status).toBe('PENDING');
     const before = calls(sandbox, 'ContrastFaceVerify');

@@ -24,7 +24,7 @@ describe('the WeChat path: startFaceCapture, then the photo (ContrastFaceVerify 
 
   async function startCapture(userId: string, idCardNumber = validIdNumber()) {
     const token = await tokenFor(userId);
-    const res = await gql(app, START_CAPTURE, { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION } }, token);
+    const res = await gql(app, START_CAPTURE, { input: { realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION, biometricConsent: true } }, token);
     expect(res.errors).toBeUndefined();
     return { token, verification: res.data!.startFaceCapture as { id: string; status: string; certifyUrl: string | null; faceCaptureUrl: string } };
   }
@@ -105,7 +105,7 @@ describe('the WeChat path: startFaceCapture, then the photo (ContrastFaceVerify 
     });
 
     it('an H5 verification, which has its certify page instead', async () => {
-      const h5 = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } }, await tokenFor('wx-h5'));
+      const h5 = await gql(app, START, { input: { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true } }, await tokenFor('wx-h5'));
       const v = h5.data!.startVerification as { id: string; faceCaptureUrl?: string };
       const response = await upload(`${app.url}/face-captures/${v.id}`, await tokenFor('wx-h5'), SANDBOX_MAGIC_IMAGES.PASS);
       expect(response.status).toBe(400);
