@@ -113,6 +113,8 @@ export const identities = pgTable(
     verificationId: uuid('verification_id').notNull(),
     idNumberIndex: text('id_number_index').notNull(),
     slot: integer('slot').notNull(),
+    /** The mode of the verification behind it: a LIVE gate passes only LIVE and MANUAL identities. */
+    mode: text('mode', { enum: ['LIVE', 'SANDBOX', 'MANUAL'] }).notNull(),
     verifiedAt: at('verified_at').notNull(),
     expiresAt: at('expires_at').notNull(),
     /** The last passed face check (a start, a renewal or a step-up); null after a manual review. */

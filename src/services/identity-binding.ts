@@ -26,6 +26,7 @@ export async function bindIdentity(tx: Executor, row: Pick<VerificationRow, 'id'
     verificationId: row.id,
     idNumberIndex: row.idNumberIndex!,
     slot,
+    mode: row.mode,
     verifiedAt: now,
     expiresAt: new Date(now.getTime() + rules.identityValidityDays * DAY_MS),
     // An operator's approval in a manual review saw no face: the next step-up asks for one.
