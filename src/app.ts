@@ -156,6 +156,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       db,
       lockout: { failures: config.LOCKOUT_FAILURES, windowSeconds: config.LOCKOUT_WINDOW_SECONDS },
       renewal,
+      mode: provider.mode,
       clock,
       accessLog,
       cache: gateCache,

@@ -1,6 +1,19 @@
 import { renewableFrom, type RenewalPolicy } from './renewal.js';
 import type { AuthStatus, VerificationStatus } from './verification-status.js';
 
+/** How an identity was verified: by Aliyun (LIVE), by the emulator (SANDBOX), or by an operator's review (MANUAL). */
+export type IdentityMode = 'LIVE' | 'SANDBOX' | 'MANUAL';
+
+/**
+ * A deployment's gate passes identities verified its own way, and those an operator approved: a
+ * sandbox result never opens a LIVE gate (one database may have served a staging run first).
+ */
+export const passesGate = (identity: IdentityMode, deployment: 'LIVE' | 'SANDBOX') => identity === 'MANUAL' || identity === deployment;
+
+/** The facts as this deployment's gate reads them: an identity it does not accept is no identity. */
+export const factsForGate = (facts: StatusFacts, deployment: 'LIVE' | 'SANDBOX'): StatusFacts =>
+  facts.identity && !passesGate(facts.identity.mode, deployment) ? { ...facts, identity: null } : facts;
+
 /** `failures` failed verifications inside `windowSeconds` lock a user out of starting again. */
 export interface LockoutPolicy {
   failures: number;
@@ -9,7 +22,7 @@ export interface LockoutPolicy {
 
 /** What a user's status is decided from, read in one round trip (see gate.repository.ts). */
 export interface StatusFacts {
-  identity: { verifiedAt: Date; expiresAt: Date; verificationId: string; faceCheckedAt?: Date | null } | null;
+  identity: { verifiedAt: Date; expiresAt: Date; verificationId: string; faceCheckedAt?: Date | null; mode: IdentityMode } | null;
   latest: { id: string; status: VerificationStatus } | null;
   /** Completion time of the `failures`-th newest failure since `failureWindowStart`, if there are that many. */
   nthFailureAt: Date | null;

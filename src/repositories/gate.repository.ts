@@ -41,7 +41,7 @@ export function gateFactsSelect(db: Database) {
     .as('nth_failure');
   return db
     .select({
-      identity: { verifiedAt: identities.verifiedAt, expiresAt: identities.expiresAt, verificationId: identities.verificationId, faceCheckedAt: identities.faceCheckedAt },
+      identity: { verifiedAt: identities.verifiedAt, expiresAt: identities.expiresAt, verificationId: identities.verificationId, faceCheckedAt: identities.faceCheckedAt, mode: identities.mode },
       latest: { id: latest.id, status: latest.status },
       nthFailureAt: nthFailure.completedAt,
       denied: sql<boolean>`exists (select 1 from ${denylist} where (${denylist.kind} = 'USER' and ${denylist.value} = ${userId}) or (${denylist.kind} = 'ID_NUMBER' and ${denylist.value} = ${identities.idNumberIndex}))`,

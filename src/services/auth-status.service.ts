@@ -1,8 +1,9 @@
 import type { Database } from '../db/database.js';
 import { subjectOf, type Actor } from '../domain/actor.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
-import { failureWindowStart, identityCheck, lockedUntil, stateFrom, type IdentityCheck, type LockoutPolicy, type UserAuthStatus } from '../domain/auth-status.js';
+import { factsForGate, failureWindowStart, identityCheck, lockedUntil, stateFrom, type IdentityCheck, type LockoutPolicy, type UserAuthStatus } from '../domain/auth-status.js';
 import type { RenewalPolicy } from '../domain/renewal.js';
+import type { ProviderMode } from '../providers/provider.js';
 import { gateFactsQuery, type GateFacts } from '../repositories/gate.repository.js';
 import type { AccessLog } from './access-log.js';
 import { GateCache } from './gate-cache.js';
@@ -11,6 +12,8 @@ export interface AuthStatusServiceDeps {
   db: Database;
   lockout: LockoutPolicy;
   renewal: RenewalPolicy;
+  /** This deployment's provider mode: its gate passes identities of that mode and MANUAL ones. */
+  mode: ProviderMode;
   clock: () => Date;
   accessLog: AccessLog;
   cache?: GateCache<GateFacts>;
@@ -21,12 +24,13 @@ export class AuthStatusService {
   readonly #gateFacts;
   private readonly lockout;
   private readonly renewal;
+  private readonly mode;
   private readonly clock;
   private readonly accessLog;
   private readonly cache;
 
   constructor(deps: AuthStatusServiceDeps) {
-    ({ lockout: this.lockout, renewal: this.renewal, clock: this.clock, accessLog: this.accessLog } = deps);
+    ({ lockout: this.lockout, renewal: this.renewal, mode: this.mode, clock: this.clock, accessLog: this.accessLog } = deps);
     this.cache = deps.cache ?? new GateCache<GateFacts>(0, deps.clock);
     this.#gateFacts = gateFactsQuery(deps.db);
   }
@@ -51,7 +55,7 @@ export class AuthStatusService {
   /** Cached facts are safe to reuse: the state is derived from them afresh, against the clock, on every call. */
   async statusOf(userId: string): Promise<UserAuthStatus> {
     const facts = await this.cache.get(userId, () => this.#readFacts(userId));
-    return stateFrom(userId, facts, this.lockout, this.clock(), this.renewal);
+    return stateFrom(userId, factsForGate(facts, this.mode), this.lockout, this.clock(), this.renewal);
   }
 
   /** Past this replica's cache, for a change it just made (other replicas drop theirs on the `userStatus` notice). */

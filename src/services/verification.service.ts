@@ -3,6 +3,7 @@ import type { BlindIndex } from '../crypto/blind-index.js';
 import { hashCallbackToken, newCallbackToken } from '../crypto/callback-token.js';
 import type { Database } from '../db/database.js';
 import { actorLabel, canSee, isUuid, type Actor } from '../domain/actor.js';
+import { passesGate } from '../domain/auth-status.js';
 import { parseApplication, type Application, type RequestMeta, type StartInput } from '../domain/application.js';
 import { acceptedDocuments, type DocumentType } from '../domain/documents.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
@@ -163,7 +164,7 @@ export class VerificationService {
     const idNumberIndex = this.blindIndex.of(idNumber);
 
     const identity = await identityRepository.byUser(this.db, userId);
-    if (application.purpose === 'VERIFY' && identity && identity.expiresAt > this.clock()) throw new DomainError(ErrorCode.ALREADY_VERIFIED);
+    if (application.purpose === 'VERIFY' && identity && identity.expiresAt > this.clock() && passesGate(identity.mode, this.settings.mode)) throw new DomainError(ErrorCode.ALREADY_VERIFIED);
 
     const open = await verificationRepository.openForUser(this.db, userId);
     const sameChannel = open && (open.certifyUrl === null) === (channel === 'CAPTURE') && open.purpose === application.purpose;

@@ -45,7 +45,7 @@ describe('checkHeldIdentity', () => {
 
 describe('identityCheck with maxFaceCheckAgeDays', () => {
   const facts = (faceCheckedAt: Date | null, expiresAt = at(100)): StatusFacts => ({
-    identity: { verifiedAt: at(-265), expiresAt, verificationId: 'v', faceCheckedAt },
+    identity: { verifiedAt: at(-265), expiresAt, verificationId: 'v', faceCheckedAt, mode: 'LIVE' },
     latest: { id: 'v', status: 'VERIFIED' },
     nthFailureAt: null,
     denied: false,

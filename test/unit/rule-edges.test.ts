@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { callbackTokenMatches, hashCallbackToken, newCallbackToken } from '../../src/crypto/callback-token.js';
 import { actorLabel, isUuid, isUserId, subjectOf } from '../../src/domain/actor.js';
 import { parseApplication } from '../../src/domain/application.js';
-import { stateFrom, type StatusFacts } from '../../src/domain/auth-status.js';
+import { factsForGate, passesGate, stateFrom, type StatusFacts } from '../../src/domain/auth-status.js';
 import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { isManuallyReviewable, operatorReason, reviewNote } from '../../src/domain/review.js';
@@ -138,6 +138,32 @@ describe('status from facts', () => {
     ['EXPIRED', 'UNVERIFIED'],
   ] as const)('answers a latest attempt %s as %s', (latest, status) => {
     expect(stateFrom('u', facts({ id: 'v', status: latest }), lockout, now)).toMatchObject({ status, isValid: false, verificationId: 'v' });
+  });
+});
+
+describe('which identities a gate passes', () => {
+  it.each([
+    ['LIVE', 'LIVE', true],
+    ['MANUAL', 'LIVE', true],
+    ['SANDBOX', 'LIVE', false],
+    ['SANDBOX', 'SANDBOX', true],
+    ['MANUAL', 'SANDBOX', true],
+    ['LIVE', 'SANDBOX', false],
+  ] as const)('a %s identity at a %s gate: %s', (identity, deployment, expected) => {
+    expect(passesGate(identity, deployment)).toBe(expected);
+  });
+
+  it('reads an identity the gate does not accept as none: UNVERIFIED, not VERIFIED', () => {
+    const now = new Date('2026-06-01T00:00:00Z');
+    const facts: StatusFacts = {
+      identity: { verifiedAt: now, expiresAt: new Date(now.getTime() + 86_400_000), verificationId: 'v', mode: 'SANDBOX' },
+      latest: { id: 'v', status: 'VERIFIED' },
+      nthFailureAt: null,
+      denied: false,
+    };
+    const lockout = { failures: 5, windowSeconds: 86_400 };
+    expect(stateFrom('u', factsForGate(facts, 'LIVE'), lockout, now)).toMatchObject({ status: 'UNVERIFIED', isValid: false });
+    expect(stateFrom('u', factsForGate(facts, 'SANDBOX'), lockout, now)).toMatchObject({ status: 'VERIFIED', isValid: true });
   });
 });
 
