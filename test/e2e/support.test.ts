@@ -89,10 +89,10 @@ describe('findAccountsByIdNumber', () => {
     const number = validIdNumber();
     await verifiedUser(app, 'holder-1', { idCardNumber: number });
     const tried = await tokenFor('holder-2');
-    // The second account is refused at start (bound elsewhere), so it never holds the number.
+    // A start on a bound number proceeds like any other: the second account has tried it, and holds nothing.
     await startVerification(app, tried, { idCardNumber: number });
     const res = await gql(app, FIND, { n: number, r: '疑似冒用排查' }, await operatorToken());
-    expect(res.data!.findAccountsByIdNumber).toEqual(['holder-1']);
+    expect(res.data!.findAccountsByIdNumber).toEqual(['holder-1', 'holder-2']);
     expect(await operatorEventsOf(app, 'holder-1')).toEqual([{ actor: 'operator:op-alice', action: 'operator.find_accounts', reason: '疑似冒用排查' }]);
     expect((await gql(app, FIND, { n: validIdNumber(), r: '排查' }, await operatorToken())).data!.findAccountsByIdNumber).toEqual([]);
   });
