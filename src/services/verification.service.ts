@@ -130,7 +130,10 @@ export class VerificationService {
   private async startWithHeldIdentity(actor: Actor, input: FaceCheckInput, meta: RequestMeta, purpose: HeldIdentityPurpose): Promise<VerificationRow> {
     if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '服务账号不能发起实名认证');
     if (input.biometricConsent !== true) throw new DomainError(ErrorCode.CONSENT_REQUIRED);
-    const identity = await identityRepository.byUser(this.db, actor.userId);
+    const bound = await identityRepository.byUser(this.db, actor.userId);
+    // A renewal skips Id2MetaVerify: only an identity this deployment's gate accepts may be renewed
+    // (a sandbox identity's name and number were never matched against the real source).
+    const identity = bound && passesGate(bound.mode, this.settings.mode) ? bound : null;
     checkHeldIdentity(purpose, identity, this.settings.renewal, this.clock());
     const record = await verificationRepository.byId(this.db, identity!.verificationId);
     const [held] = record ? await this.vault.openApplicants(actor.userId, [record]) : [];

@@ -57,4 +57,13 @@ describe('sandbox results and the production gate', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data!.startFaceCapture.status).toBe('PENDING');
   });
+  it('never renews or steps up a sandbox identity in LIVE: its name and number were never matched for real', async () => {
+    const user = await verifiedUser(sandboxed, 'sandbox-renew-live');
+    const input = { consentVersion: CONSENT_VERSION, biometricConsent: true };
+    const token = await tokenFor(user.userId);
+    for (const mutation of ['renewVerification', 'startStepUp']) {
+      const res = await gql(live, `mutation($input: FaceCheckInput!) { ${mutation}(input: $input) { id } }`, { input }, token);
+      expect(res.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    }
+  });
 });
