@@ -23,7 +23,7 @@ export interface StartInput {
 /** A start that passed validation: what goes to the provider and into the record. */
 export interface Application {
   realName: string;
-  idNumber: string;
+  idCardNumber: string;
   documentType: DocumentType;
   /** `YYYY-MM-DD`, from the number: the 14+ rule is ours (Aliyun has no age code). */
   birthDate: string;
@@ -73,7 +73,7 @@ export function parseApplication(input: StartInput, policy: ApplicationPolicy, t
   if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, 'idempotencyKey 须为 8–64 位字母、数字、- 或 _');
   }
-  return { realName, idNumber: idCard.value, documentType, birthDate: idCard.birthDate, idempotencyKey, returnUrl, metaInfo, elderlyMode: input.elderlyMode === true, purpose: 'VERIFY' };
+  return { realName, idCardNumber: idCard.value, documentType, birthDate: idCard.birthDate, idempotencyKey, returnUrl, metaInfo, elderlyMode: input.elderlyMode === true, purpose: 'VERIFY' };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { SubscribeResolverData } from 'type-graphql';
 import { CONSENT_TERMS } from '../domain/consent-terms.js';
 import { failureReason, isTerminal } from '../domain/verification-status.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
+// The domain's status, which the GraphQL type of the same name (below) renders.
 import type { UserAuthStatus as UserAuthState } from '../domain/auth-status.js';
 import { requireActor, type GraphQLContext } from './context.js';
 import {

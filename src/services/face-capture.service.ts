@@ -64,13 +64,13 @@ export class FaceCaptureService {
 
   private async compare(row: VerificationRow, image: Buffer, meta: RequestMeta): Promise<VerificationRow> {
     const [applicant] = await this.deps.vault.openApplicants(row.userId, [row]);
-    if (!applicant?.realName || !applicant.idNumber) throw new DomainError(ErrorCode.NOT_FOUND);
+    if (!applicant?.realName || !applicant.idCardNumber) throw new DomainError(ErrorCode.NOT_FOUND);
     let outcome: Extract<FaceVerifyOutcome, { state: 'DONE' }>;
     try {
       outcome = await this.deps.provider.contrastFaceVerify({
         outerOrderNo: row.outerOrderNo,
         name: applicant.realName,
-        idCardNumber: applicant.idNumber,
+        idCardNumber: applicant.idCardNumber,
         documentType: row.documentType,
         image,
         ip: meta.clientIp,

@@ -107,7 +107,7 @@ export class PersonalDataService {
         status: v.status,
         mode: v.mode,
         realName: applicants[i]!.realName,
-        idCardNumber: applicants[i]!.idNumber,
+        idCardNumber: applicants[i]!.idCardNumber,
         failureCode: v.failureCode,
         consentId: v.consentId,
         createdAt: v.createdAt,

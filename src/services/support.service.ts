@@ -13,7 +13,7 @@ import { denylistRepository } from '../repositories/denylist.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { operatorRepository } from '../repositories/operator.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
-import type { UserAuthStatus as UserAuthState } from '../domain/auth-status.js';
+import type { UserAuthStatus } from '../domain/auth-status.js';
 import type { AuthStatusService } from './auth-status.service.js';
 import type { AuditDetail } from './audit-log.js';
 import { checkUserId } from './denylist.service.js';
@@ -28,7 +28,7 @@ export interface RevealLimit {
 
 export interface AdminUserFacts {
   userId: string;
-  state: UserAuthState;
+  state: UserAuthStatus;
   deniedReason: string | null;
   identityVerificationId: string | null;
   attempts: VerificationRow[];
@@ -134,7 +134,7 @@ export class SupportService {
   }
 
   /** Failures so far stop counting towards the lockout; new ones count again. */
-  async unlockUser(actor: Actor, rawUserId: string, rawReason: string): Promise<UserAuthState> {
+  async unlockUser(actor: Actor, rawUserId: string, rawReason: string): Promise<UserAuthStatus> {
     const operator = requireOperator(actor);
     const userId = checkUserId(rawUserId);
     const reason = operatorReason(rawReason);
@@ -148,7 +148,7 @@ export class SupportService {
   }
 
   /** For an identity bound with a stolen number: the binding goes, the account is UNVERIFIED, the number's slot is free. */
-  async releaseIdentity(actor: Actor, rawUserId: string, rawReason: string): Promise<UserAuthState> {
+  async releaseIdentity(actor: Actor, rawUserId: string, rawReason: string): Promise<UserAuthStatus> {
     const operator = requireOperator(actor);
     const userId = checkUserId(rawUserId);
     const reason = operatorReason(rawReason);

@@ -5,7 +5,7 @@ import { userKeyRepository } from '../repositories/user-key.repository.js';
 /** Each sealed column's AAD binds the value to its table, column and row. */
 const aad = {
   name: (verificationId: string) => ({ table: 'verifications', column: 'name_cipher', rowId: verificationId }),
-  idNumber: (verificationId: string) => ({ table: 'verifications', column: 'id_number_cipher', rowId: verificationId }),
+  idCardNumber: (verificationId: string) => ({ table: 'verifications', column: 'id_number_cipher', rowId: verificationId }),
   faceImage: (verificationId: string) => ({ table: 'face_images', column: 'image_cipher', rowId: verificationId }),
 };
 
@@ -59,10 +59,10 @@ export class PersonalDataVault {
     return key ? openField(key, sealed, aad) : null;
   }
 
-  async sealApplicant(userId: string, verificationId: string, applicant: { realName: string; idNumber: string }) {
+  async sealApplicant(userId: string, verificationId: string, applicant: { realName: string; idCardNumber: string }) {
     const [nameCipher, idNumberCipher] = await this.seal(userId, [
       { aad: aad.name(verificationId), value: applicant.realName },
-      { aad: aad.idNumber(verificationId), value: applicant.idNumber },
+      { aad: aad.idCardNumber(verificationId), value: applicant.idCardNumber },
     ]);
     return { nameCipher: nameCipher!, idNumberCipher: idNumberCipher! };
   }
@@ -73,10 +73,10 @@ export class PersonalDataVault {
       userId,
       rows.flatMap((row) => [
         { aad: aad.name(row.id), sealed: row.nameCipher },
-        { aad: aad.idNumber(row.id), sealed: row.idNumberCipher },
+        { aad: aad.idCardNumber(row.id), sealed: row.idNumberCipher },
       ]),
     );
-    return rows.map((_, i) => ({ realName: opened[2 * i] ?? null, idNumber: opened[2 * i + 1] ?? null }));
+    return rows.map((_, i) => ({ realName: opened[2 * i] ?? null, idCardNumber: opened[2 * i + 1] ?? null }));
   }
 
   async sealFaceImage(tx: Executor, userId: string, verificationId: string, image: Buffer) {

@@ -97,8 +97,8 @@ export class VerificationService {
   maskedApplicants(rows: readonly VerificationRow[]): Promise<MaskedApplicant[]> {
     return Promise.all(
       rows.map(async (row) => {
-        const [{ realName, idNumber }] = (await this.vault.openApplicants(row.userId, [row])) as [{ realName: string | null; idNumber: string | null }];
-        return { maskedName: realName ? maskName(realName) : null, maskedIdCardNumber: idNumber ? maskIdCardNumber(idNumber) : null };
+        const [{ realName, idCardNumber }] = (await this.vault.openApplicants(row.userId, [row])) as [{ realName: string | null; idCardNumber: string | null }];
+        return { maskedName: realName ? maskName(realName) : null, maskedIdCardNumber: idCardNumber ? maskIdCardNumber(idCardNumber) : null };
       }),
     );
   }
@@ -137,8 +137,8 @@ export class VerificationService {
     checkHeldIdentity(purpose, identity, this.settings.renewal, this.clock());
     const record = await verificationRepository.byId(this.db, identity!.verificationId);
     const [held] = record ? await this.vault.openApplicants(actor.userId, [record]) : [];
-    if (!held?.realName || !held.idNumber) throw new DomainError(ErrorCode.NOT_FOUND, '没有可续期的实名认证,请重新进行实名认证');
-    const application = parseApplication({ ...input, realName: held.realName, idCardNumber: held.idNumber, documentType: record!.documentType }, this.applicationPolicy('H5'), this.clock());
+    if (!held?.realName || !held.idCardNumber) throw new DomainError(ErrorCode.NOT_FOUND, '没有可续期的实名认证,请重新进行实名认证');
+    const application = parseApplication({ ...input, realName: held.realName, idCardNumber: held.idCardNumber, documentType: record!.documentType }, this.applicationPolicy('H5'), this.clock());
     return this.submit(actor.userId, { ...application, purpose }, meta, 'H5');
   }
 
@@ -163,8 +163,8 @@ export class VerificationService {
   }
 
   private async begin(userId: string, application: Application, meta: RequestMeta, channel: StartChannel): Promise<VerificationRow> {
-    const { realName, idNumber, returnUrl } = application;
-    const idNumberIndex = this.blindIndex.of(idNumber);
+    const { realName, idCardNumber, returnUrl } = application;
+    const idNumberIndex = this.blindIndex.of(idCardNumber);
 
     const identity = await identityRepository.byUser(this.db, userId);
     if (application.purpose === 'VERIFY' && identity && identity.expiresAt > this.clock() && passesGate(identity.mode, this.settings.mode)) throw new DomainError(ErrorCode.ALREADY_VERIFIED);
@@ -187,7 +187,7 @@ export class VerificationService {
     // against the authoritative source when this identity was first verified, and have not changed
     // since (they are read from that record). The face check still compares against the source photo.
     if (application.purpose === 'VERIFY') {
-      const match = await this.callProvider(() => this.provider.checkIdentity(realName, idNumber));
+      const match = await this.callProvider(() => this.provider.checkIdentity(realName, idCardNumber));
       if (match.ok && match.value !== 'MATCH') {
         return this.record(attempt, { status: 'FAILED', failureCode: 'IDENTITY_NOT_CONFIRMED', identityMatch: match.value });
       }
@@ -200,7 +200,7 @@ export class VerificationService {
       this.provider.initFaceVerify({
         outerOrderNo: id.replaceAll('-', ''),
         name: realName,
-        idCardNumber: idNumber,
+        idCardNumber,
         documentType: application.documentType,
         callbackUrl: `${this.settings.publicBaseUrl}/callbacks/aliyun`,
         callbackToken,
