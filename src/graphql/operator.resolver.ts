@@ -1,8 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { failureReason } from '../domain/verification-status.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
 import type { AdminUserFacts } from '../services/support.service.js';
 import type { StatsInterval as Interval } from '../services/stats.service.js';
+import { AttemptFieldsResolver } from './attempt-fields.resolver.js';
 import { requireActor, type GraphQLContext } from './context.js';
 import {
   AdminAttempt,
@@ -15,7 +15,7 @@ import {
   VerificationStats,
 } from './operator.types.js';
 import { ReviewCase } from './review.types.js';
-import { FailureReason, UserAuthStatus } from './verification.types.js';
+import { UserAuthStatus } from './verification.types.js';
 
 /** The operators' support tools (scope realname:admin); each service call audits with the operator and reason. */
 @Resolver(() => AdminUserView)
@@ -137,20 +137,5 @@ export class OperatorResolver {
   }
 }
 
-@Resolver(() => AdminAttempt)
-export class AdminAttemptResolver {
-  @FieldResolver(() => FailureReason, { nullable: true })
-  failureReason(@Root() row: VerificationRow) {
-    return failureReason(row.failureCode);
-  }
-
-  @FieldResolver(() => String, { nullable: true })
-  async maskedName(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
-    return (await ctx.loaders.masked.load(row)).maskedName;
-  }
-
-  @FieldResolver(() => String, { nullable: true })
-  async maskedIdCardNumber(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
-    return (await ctx.loaders.masked.load(row)).maskedIdCardNumber;
-  }
-}
+/** Masks and the failure reason, as on a user's Verification. */
+export const AdminAttemptResolver = AttemptFieldsResolver(AdminAttempt);

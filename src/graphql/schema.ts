@@ -4,13 +4,13 @@ import { FaceCaptureResolver } from './face-capture.resolver.js';
 import { AdminAttemptResolver, OperatorResolver } from './operator.resolver.js';
 import { PersonalDataResolver } from './personal-data.resolver.js';
 import { ReviewResolver } from './review.resolver.js';
-import { ReferenceResolver, UserAuthStatusResolver, VerificationResolver } from './verification.resolver.js';
+import { ReferenceResolver, UserAuthStatusResolver, VerificationFieldsResolver, VerificationResolver } from './verification.resolver.js';
 import { WebhookResolver } from './webhook.resolver.js';
 
 /** Built once at start-up; `schema.graphql` is this, printed. */
 export async function buildRealnameSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [VerificationResolver, UserAuthStatusResolver, ReferenceResolver, PersonalDataResolver, ReviewResolver, OperatorResolver, AdminAttemptResolver, FaceCaptureResolver, WebhookResolver],
+    resolvers: [VerificationResolver, VerificationFieldsResolver, UserAuthStatusResolver, ReferenceResolver, PersonalDataResolver, ReviewResolver, OperatorResolver, AdminAttemptResolver, FaceCaptureResolver, WebhookResolver],
     validate: false,
     // type-graphql insists on a PubSub once any subscription exists, though ours bring their own
     // `subscribe` (the event bus, with the state read first). Topic-based use would be a bug.

@@ -1,15 +1,15 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { CONSENT_TERMS } from '../domain/consent-terms.js';
-import { failureReason, isTerminal } from '../domain/verification-status.js';
+import { isTerminal } from '../domain/verification-status.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
 // The domain's status, which the GraphQL type of the same name (below) renders.
 import type { UserAuthStatus as UserAuthState } from '../domain/auth-status.js';
+import { AttemptFieldsResolver } from './attempt-fields.resolver.js';
 import { requireActor, type GraphQLContext } from './context.js';
 import {
   ConsentTerms,
   FaceCheckInput,
-  FailureReason,
   IdentityCheck,
   StartVerificationInput,
   SupportedDocument,
@@ -64,21 +64,6 @@ export class VerificationResolver {
   certifyId(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
     return isTerminal(row.status) || ctx.actor?.kind !== 'user' ? null : row.certifyId;
   }
-
-  @FieldResolver(() => String, { nullable: true })
-  async maskedName(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
-    return (await ctx.loaders.masked.load(row)).maskedName;
-  }
-
-  @FieldResolver(() => String, { nullable: true })
-  async maskedIdCardNumber(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
-    return (await ctx.loaders.masked.load(row)).maskedIdCardNumber;
-  }
-
-  @FieldResolver(() => FailureReason, { nullable: true })
-  failureReason(@Root() row: VerificationRow) {
-    return failureReason(row.failureCode);
-  }
 }
 
 @Resolver(() => UserAuthStatus)
@@ -125,3 +110,5 @@ export class ReferenceResolver {
     return [...ctx.services.verifications.supportedDocuments()];
   }
 }
+
+export const VerificationFieldsResolver = AttemptFieldsResolver(Verification);
