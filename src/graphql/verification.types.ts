@@ -90,13 +90,8 @@ export class SupportedDocument {
   @Field(() => String) description!: string;
 }
 
-@InputType()
-export class StartVerificationInput {
-  @Field(() => String, { description: '真实姓名, as on the document' }) realName!: string;
-  @Field(() => String, { description: "The document's 18-digit number (an ID card's 15-digit number is upgraded); checked against documentType's rules" })
-  idCardNumber!: string;
-  @Field(() => DocumentType, { nullable: true, defaultValue: 'RESIDENT_ID_CARD', description: 'Which document the number is from; one of supportedDocuments' })
-  documentType?: string | null;
+@InputType({ description: 'A face check against the identity already held: no name or number is sent' })
+export class FaceCheckInput {
   @Field(() => String, { description: 'The ConsentTerms.version the user accepted' }) consentVersion!: string;
   @Field(() => Boolean, { description: 'The separate consent to face processing (PIPL Art. 29); anything but true is CONSENT_REQUIRED' })
   biometricConsent!: boolean;
@@ -110,16 +105,12 @@ export class StartVerificationInput {
   elderlyMode?: boolean | null;
 }
 
-@InputType({ description: 'A face check against the identity already held: no name or number is sent' })
-export class FaceCheckInput {
-  @Field(() => String, { description: 'The ConsentTerms.version the user accepted' }) consentVersion!: string;
-  @Field(() => Boolean, { description: 'The separate face-processing consent; must be true' }) biometricConsent!: boolean;
-  @Field(() => String, { nullable: true, description: 'Where the user lands after liveness; allowed origins only' })
-  returnUrl?: string | null;
-  @Field(() => String, { nullable: true, description: '8–64 of [A-Za-z0-9_-]; a retry with the same key returns the same verification' })
-  idempotencyKey?: string | null;
-  @Field(() => String, { nullable: true, description: "H5: the MetaInfo from Aliyun's getMetaInfo()" })
-  metaInfo?: string | null;
-  @Field(() => Boolean, { nullable: true, defaultValue: false, description: "适老化模式, as for a start" })
-  elderlyMode?: boolean | null;
+/** A first verification: the face check's input, and the name, number and document it checks. */
+@InputType()
+export class StartVerificationInput extends FaceCheckInput {
+  @Field(() => String, { description: '真实姓名, as on the document' }) realName!: string;
+  @Field(() => String, { description: "The document's 18-digit number (an ID card's 15-digit number is upgraded); checked against documentType's rules" })
+  idCardNumber!: string;
+  @Field(() => DocumentType, { nullable: true, defaultValue: 'RESIDENT_ID_CARD', description: 'Which document the number is from; one of supportedDocuments' })
+  documentType?: string | null;
 }
