@@ -126,7 +126,7 @@ describe('OpenTelemetry traces of the compiled service', () => {
     const idCardNumber = validIdNumber('19851120', '310101');
     let verificationId: string;
     try {
-      const started = (await graphql(service.url, token, START, { input: { realName: name, idCardNumber, consentVersion: CONSENT_VERSION } })).startVerification;
+      const started = (await graphql(service.url, token, START, { input: { realName: name, idCardNumber, consentVersion: CONSENT_VERSION, biometricConsent: true } })).startVerification;
       expect(started.status).toBe('PENDING');
       verificationId = started.id;
       expect(await sandbox.complete(started.certifyId, 'pass')).toBe('done');
@@ -186,7 +186,7 @@ describe('OpenTelemetry traces of the compiled service', () => {
     const service = await spawnService(await freePort(), env);
     try {
       const token = await tokenFor('untraced-user');
-      const started = (await graphql(service.url, token, START, { input: { realName: '孙八', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION } })).startVerification;
+      const started = (await graphql(service.url, token, START, { input: { realName: '孙八', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true } })).startVerification;
       expect(started.status).toBe('PENDING');
     } finally {
       await service.stop();
