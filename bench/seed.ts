@@ -45,8 +45,8 @@ export async function seed(run: RunSql, plan: SeedPlan): Promise<void> {
       'http://localhost:4000/return', '200', t, t + interval '2 minutes', t + interval '30 minutes', t + interval '2 minutes'
     from (select i, now() - interval '1 day' * (i % 300) - interval '1 second' * (i % 86400) as t from generate_series(1, ${users}) i) s;
 
-    insert into identities (user_id, verification_id, id_number_index, slot, verified_at, expires_at)
-    select 'bench-u-' || i, md5('bench-v-' || i)::uuid, encode(sha256(('x' || i)::bytea), 'hex'), 0, t, t + interval '365 days'
+    insert into identities (user_id, verification_id, id_number_index, slot, verified_at, expires_at, mode)
+    select 'bench-u-' || i, md5('bench-v-' || i)::uuid, encode(sha256(('x' || i)::bytea), 'hex'), 0, t, t + interval '365 days', 'SANDBOX'
     from (select i, now() - interval '1 day' * (i % 300) - interval '1 second' * (i % 86400) + interval '2 minutes' as t from generate_series(1, ${users}) i) s;
 
     insert into verifications (id, user_id, status, mode, name_cipher, id_number_cipher, id_number_index, outer_order_no,
