@@ -1,5 +1,6 @@
 import { createHmac, createSecretKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import type { ReviewDocumentNumber } from '../domain/document-review.js';
 import { parseIdCardNumber } from '../domain/id-card.js';
 
 const MIN_KEY_BYTES = 32;
@@ -29,6 +30,15 @@ export class BlindIndex {
   of(idCardNumber: string): string {
     const { value } = parseIdCardNumber(idCardNumber, this.clock());
     return createHmac('sha256', this.#key).update(value, 'utf8').digest('hex');
+  }
+
+  /**
+   * A review-only document's lifelong number, scoped by its document: `TYPE:number` never equals
+   * another document's input, nor a GB 11643 number (18 characters, no colon), so numbers of
+   * different documents never collide and the ID card's indexes stay as they were.
+   */
+  ofReviewDocument({ documentType, value }: ReviewDocumentNumber): string {
+    return createHmac('sha256', this.#key).update(`${documentType}:${value}`, 'utf8').digest('hex');
   }
 }
 

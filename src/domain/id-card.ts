@@ -54,9 +54,8 @@ export function parseIdCardNumber(raw: string, today: Date = new Date()): IdCard
   const provinceCode = value.slice(0, 2);
   if (!PROVINCE_CODES.has(provinceCode)) throw invalid();
 
-  const birthDate = calendarDate(value.slice(6, 14));
+  const birthDate = plausibleBirthDate(value.slice(6, 14), today);
   if (birthDate === undefined) throw invalid();
-  if (birthDate < EARLIEST_BIRTH_DATE || birthDate > shanghaiDate(today)) throw invalid();
 
   return { value, birthDate, provinceCode, sex: Number(value[16]) % 2 === 1 ? 'M' : 'F' };
 }
@@ -101,6 +100,15 @@ export function isValidIdCardNumber(raw: string, today?: Date): boolean {
     if (error instanceof DomainError) return false;
     throw error;
   }
+}
+
+/**
+ * `YYYYMMDD` → `YYYY-MM-DD` if it names a real day from 1900 to `today` (Beijing time): the birth
+ * date GB 11643 puts at characters 7–14, which the 2023 foreigner's permanent residence card keeps.
+ */
+export function plausibleBirthDate(yyyymmdd: string, today: Date): string | undefined {
+  const date = calendarDate(yyyymmdd);
+  return date !== undefined && date >= EARLIEST_BIRTH_DATE && date <= shanghaiDate(today) ? date : undefined;
 }
 
 /** `YYYYMMDD` → `YYYY-MM-DD` if it names a real day of the Gregorian calendar. */

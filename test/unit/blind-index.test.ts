@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BlindIndex } from '../../src/crypto/blind-index.js';
+import fc from 'fast-check';
+import { REVIEW_DOCUMENT_TYPES } from '../../src/domain/documents.js';
+import { parseReviewDocumentNumber } from '../../src/domain/document-review.js';
 import { DomainError } from '../../src/domain/errors.js';
 
 const indexKey = randomBytes(32);
@@ -67,5 +70,29 @@ describe('the blind index key', () => {
   it('refuses a key shorter than 32 bytes', () => {
     expect(() => new BlindIndex('short')).toThrow(/at least 32 bytes/);
     expect(() => new BlindIndex(randomBytes(31))).toThrow(/at least 32 bytes/);
+  });
+
+  describe('ofReviewDocument', () => {
+    it('scopes a number by its document: one value under two documents gives two indexes', () => {
+      const index = new BlindIndex(indexKey);
+      fc.assert(
+        fc.property(fc.constantFrom(...REVIEW_DOCUMENT_TYPES), fc.constantFrom(...REVIEW_DOCUMENT_TYPES), fc.string({ minLength: 1 }), (a, b, value) => {
+          fc.pre(a !== b);
+          expect(index.ofReviewDocument({ documentType: a, value })).not.toBe(index.ofReviewDocument({ documentType: b, value }));
+        }),
+      );
+    });
+
+    it('never equals the index of a GB 11643 number', () => {
+      const index = new BlindIndex(indexKey);
+      const idCard = index.of('11010519491231002X');
+      for (const documentType of REVIEW_DOCUMENT_TYPES) expect(index.ofReviewDocument({ documentType, value: '11010519491231002X' })).not.toBe(idCard);
+    });
+
+    it("gives every card of one holder (the renewal count differs) the holder's one index", () => {
+      const index = new BlindIndex(indexKey);
+      const [first, renewed] = ['H1234567800', 'h1234567801'].map((n) => index.ofReviewDocument(parseReviewDocumentNumber(n, 'HK_MACAO_TRAVEL_PERMIT')));
+      expect(first).toBe(renewed);
+    });
   });
 });
