@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { DOCUMENT_TYPES } from '../domain/documents.js';
+import { RECORDED_DOCUMENT_TYPES } from '../domain/documents.js';
 import {
   bigserial,
   boolean,
@@ -45,6 +45,8 @@ export const masterKeyVersions = pgTable('master_key_versions', {
   retiredAt: at('retired_at'),
 });
 
+export const consentPurposes = ['VERIFICATION', 'DOCUMENT_REVIEW'] as const;
+
 export const consents = pgTable(
   'consents',
   {
@@ -52,6 +54,8 @@ export const consents = pgTable(
     userId: text('user_id').notNull(),
     version: text('version').notNull(),
     biometric: boolean('biometric').notNull(),
+    /** VERIFICATION: a start (with biometric consent); DOCUMENT_REVIEW: operators may see the name and number. */
+    purpose: text('purpose', { enum: consentPurposes }).notNull().default('VERIFICATION'),
     clientIp: text('client_ip'),
     userAgent: text('user_agent'),
     acceptedAt: at('accepted_at').notNull(),
@@ -67,7 +71,8 @@ export const verifications = pgTable(
     status: text('status', { enum: verificationStatuses }).notNull(),
     mode: text('mode', { enum: ['LIVE', 'SANDBOX', 'MANUAL'] }).notNull(),
     purpose: text('purpose', { enum: verificationPurposes }).notNull().default('VERIFY'),
-    documentType: text('document_type', { enum: DOCUMENT_TYPES }).notNull().default('RESIDENT_ID_CARD'),
+    /** A document verified online, or (mode MANUAL, from requestDocumentReview) one only a review takes. */
+    documentType: text('document_type', { enum: RECORDED_DOCUMENT_TYPES }).notNull().default('RESIDENT_ID_CARD'),
     /** AES-256-GCM under the user's data key; null once the user's data is erased. */
     nameCipher: bytea('name_cipher'),
     idNumberCipher: bytea('id_number_cipher'),
@@ -173,8 +178,11 @@ export const reviewCases = pgTable(
   {
     id: uuid('id').primaryKey(),
     userId: text('user_id').notNull(),
-    /** The FAILED attempt the user asked about. */
-    failedVerificationId: uuid('failed_verification_id').notNull(),
+    /**
+     * The FAILED attempt the user asked about (requestManualReview); null for a document only a
+     * review takes (requestDocumentReview), whose name and number came with the request itself.
+     */
+    failedVerificationId: uuid('failed_verification_id'),
     /** The MANUAL verification an approval turns VERIFIED. */
     verificationId: uuid('verification_id').notNull(),
     status: text('status', { enum: reviewStatuses }).notNull(),

@@ -1,8 +1,9 @@
 import { and, eq, inArray, isNotNull, or } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { consents } from '../db/schema.js';
+import { consentPurposes, consents } from '../db/schema.js';
 
 export type NewConsent = typeof consents.$inferInsert;
+export type ConsentPurpose = (typeof consentPurposes)[number];
 
 const holdsClientData = or(isNotNull(consents.clientIp), isNotNull(consents.userAgent));
 

@@ -7,7 +7,7 @@ import type { FailureCode } from '../domain/verification-status.js';
 import type { Logger } from '../logger.js';
 import type { IdentityMatch, ProviderMode } from '../providers/provider.js';
 import type { EventBus } from '../pubsub/event-bus.js';
-import { consentRepository } from '../repositories/consent.repository.js';
+import { consentRepository, type ConsentPurpose } from '../repositories/consent.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import { appendAudit } from './audit-log.js';
 import { announce, moveVerification } from './transitions.js';
@@ -42,15 +42,17 @@ export interface AttemptRecordDeps {
 /**
  * The consent (version, time, where from, the separate biometric consent), committed on its own
  * before the name and number go to the provider: processing must never run ahead of the consent.
- * A start that then fails at the provider leaves the consent and no verification.
+ * A start that then fails at the provider leaves the consent and no verification. A document
+ * review's consent (DOCUMENT_REVIEW) is to operators seeing them; no face is processed there.
  */
-export async function recordConsent(db: Database, userId: string, meta: RequestMeta, now: Date): Promise<string> {
+export async function recordConsent(db: Database, userId: string, meta: RequestMeta, now: Date, purpose: ConsentPurpose = 'VERIFICATION'): Promise<string> {
   const id = randomUUID();
   await consentRepository.insert(db, {
     id,
     userId,
     version: CONSENT_TERMS.version,
-    biometric: true,
+    biometric: purpose === 'VERIFICATION',
+    purpose,
     clientIp: meta.clientIp ?? null,
     userAgent: meta.userAgent?.slice(0, 512) ?? null,
     acceptedAt: now,

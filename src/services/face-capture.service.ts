@@ -1,6 +1,7 @@
 import { faceImageTypeOf } from '../domain/face-image.js';
 import type { Actor } from '../domain/actor.js';
 import type { RequestMeta } from '../domain/application.js';
+import { isDocumentType } from '../domain/documents.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { isTerminal } from '../domain/verification-status.js';
 import type { Logger } from '../logger.js';
@@ -65,13 +66,16 @@ export class FaceCaptureService {
   private async compare(row: VerificationRow, image: Buffer, meta: RequestMeta): Promise<VerificationRow> {
     const [applicant] = await this.deps.vault.openApplicants(row.userId, [row]);
     if (!applicant?.realName || !applicant.idCardNumber) throw new DomainError(ErrorCode.NOT_FOUND);
+    // Only a start records a capture, and a start takes only documents Aliyun verifies.
+    const documentType = row.documentType;
+    if (!isDocumentType(documentType)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该认证不接受上传照片');
     let outcome: Extract<FaceVerifyOutcome, { state: 'DONE' }>;
     try {
       outcome = await this.deps.provider.contrastFaceVerify({
         outerOrderNo: row.outerOrderNo,
         name: applicant.realName,
         idCardNumber: applicant.idCardNumber,
-        documentType: row.documentType,
+        documentType,
         image,
         ip: meta.clientIp,
       });
