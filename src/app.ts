@@ -220,6 +220,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         { approvalsRequired: config.REVIEW_TWO_PERSON ? 2 : 1, identityValidityDays: config.IDENTITY_VALIDITY_DAYS, maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS },
         clock,
         log,
+        blindIndex,
+        guard,
       ),
       support: new SupportService(
         db,

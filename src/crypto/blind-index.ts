@@ -1,6 +1,7 @@
 import { createHmac, createSecretKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { ReviewDocumentNumber } from '../domain/document-review.js';
+import { parseReviewDocumentNumber, type ReviewDocumentNumber } from '../domain/document-review.js';
+import type { ReviewDocumentType } from '../domain/documents.js';
 import { parseIdCardNumber } from '../domain/id-card.js';
 
 const MIN_KEY_BYTES = 32;
@@ -39,6 +40,11 @@ export class BlindIndex {
    */
   ofReviewDocument({ documentType, value }: ReviewDocumentNumber): string {
     return createHmac('sha256', this.#key).update(`${documentType}:${value}`, 'utf8').digest('hex');
+  }
+
+  /** A number as an operator types it: a GB 11643 one, or under `documentType` a review-only document's. */
+  ofDocument(number: string, documentType?: ReviewDocumentType | null): string {
+    return documentType ? this.ofReviewDocument(parseReviewDocumentNumber(number, documentType, this.clock())) : this.of(number);
   }
 }
 

@@ -1,8 +1,9 @@
 import { Ctx, FieldResolver, Resolver, Root, type ClassType } from 'type-graphql';
+import { isDocumentType, isReviewDocumentType } from '../domain/documents.js';
 import { failureReason } from '../domain/verification-status.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
 import type { GraphQLContext } from './context.js';
-import { FailureReason } from './verification.types.js';
+import { DocumentType, FailureReason, ReviewDocumentType } from './verification.types.js';
 
 /**
  * What an attempt shows of its applicant and its ending, the same on a user's `Verification` and an
@@ -20,6 +21,16 @@ export function AttemptFieldsResolver<T extends object>(type: ClassType<T>) {
     @FieldResolver(() => String, { nullable: true })
     async maskedIdCardNumber(@Root() row: VerificationRow, @Ctx() ctx: GraphQLContext) {
       return (await ctx.loaders.masked.load(row)).maskedIdCardNumber;
+    }
+
+    @FieldResolver(() => DocumentType, { nullable: true })
+    documentType(@Root() row: VerificationRow) {
+      return isDocumentType(row.documentType) ? row.documentType : null;
+    }
+
+    @FieldResolver(() => ReviewDocumentType, { nullable: true })
+    reviewDocumentType(@Root() row: VerificationRow) {
+      return isReviewDocumentType(row.documentType) ? row.documentType : null;
     }
 
     @FieldResolver(() => FailureReason, { nullable: true })

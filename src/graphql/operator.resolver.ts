@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { ReviewDocumentType as RDT } from '../domain/documents.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
 import type { AdminUserFacts } from '../services/support.service.js';
 import type { StatsInterval as Interval } from '../services/stats.service.js';
@@ -15,7 +16,7 @@ import {
   VerificationStats,
 } from './operator.types.js';
 import { ReviewCase } from './review.types.js';
-import { UserAuthStatus } from './verification.types.js';
+import { ReviewDocumentType, UserAuthStatus } from './verification.types.js';
 
 /** The operators' support tools (scope realname:admin); each service call audits with the operator and reason. */
 @Resolver(() => AdminUserView)
@@ -35,8 +36,13 @@ export class OperatorResolver {
   }
 
   @Query(() => [ID], { description: 'Operators: accounts bound to or having tried a number (through the blind index)' })
-  findAccountsByIdNumber(@Arg('idCardNumber', () => String) idCardNumber: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.support.findAccountsByIdNumber(requireActor(ctx), idCardNumber, reason);
+  findAccountsByIdNumber(
+    @Arg('idCardNumber', () => String) idCardNumber: string,
+    @Arg('reason', () => String) reason: string,
+    @Arg('documentType', () => ReviewDocumentType, { nullable: true, description: 'For a travel permit or a foreign permanent residence card (requestDocumentReview); absent: a GB 11643 number' }) documentType: RDT | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.support.findAccountsByIdNumber(requireActor(ctx), idCardNumber, reason, documentType);
   }
 
   @Mutation(() => UserAuthStatus, { description: 'Operators: failures so far stop counting towards the lockout' })
@@ -50,13 +56,23 @@ export class OperatorResolver {
   }
 
   @Mutation(() => DenylistChange, { description: 'Operators: refuse this number (held as its blind index) at start and at the gate' })
-  denyIdNumber(@Arg('idCardNumber', () => String) idCardNumber: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.denylist.denyIdNumber(requireActor(ctx), idCardNumber, reason);
+  denyIdNumber(
+    @Arg('idCardNumber', () => String) idCardNumber: string,
+    @Arg('reason', () => String) reason: string,
+    @Arg('documentType', () => ReviewDocumentType, { nullable: true, description: 'For a travel permit or a foreign permanent residence card (requestDocumentReview); absent: a GB 11643 number' }) documentType: RDT | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.denylist.denyIdNumber(requireActor(ctx), idCardNumber, reason, documentType);
   }
 
   @Mutation(() => DenylistChange)
-  allowIdNumber(@Arg('idCardNumber', () => String) idCardNumber: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.denylist.allowIdNumber(requireActor(ctx), idCardNumber, reason);
+  allowIdNumber(
+    @Arg('idCardNumber', () => String) idCardNumber: string,
+    @Arg('reason', () => String) reason: string,
+    @Arg('documentType', () => ReviewDocumentType, { nullable: true, description: 'For a travel permit or a foreign permanent residence card (requestDocumentReview); absent: a GB 11643 number' }) documentType: RDT | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.denylist.allowIdNumber(requireActor(ctx), idCardNumber, reason, documentType);
   }
 
   @Mutation(() => DenylistChange, { description: 'Operators: refuse this account at start and at the gate (DENIED)' })

@@ -3,7 +3,7 @@ import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphq
 import type { AuditDetail } from '../services/audit-log.js';
 import { STATS_INTERVALS } from '../services/stats.service.js';
 import { ReviewCase } from './review.types.js';
-import { FailureReason, UserAuthStatus, VerificationMode, VerificationStatus } from './verification.types.js';
+import { ConsentPurpose, DocumentType, FailureReason, ReviewDocumentType, UserAuthStatus, VerificationMode, VerificationStatus } from './verification.types.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
@@ -17,6 +17,8 @@ export class AdminAttempt {
   @Field(() => ID) id!: string;
   @Field(() => VerificationStatus) status!: string;
   @Field(() => VerificationMode) mode!: string;
+  @Field(() => DocumentType, { nullable: true, description: 'The document verified online; null for a review-only one' }) documentType!: string | null;
+  @Field(() => ReviewDocumentType, { nullable: true, description: 'The document of a requestDocumentReview' }) reviewDocumentType!: string | null;
   @Field(() => FailureReason, { nullable: true }) failureReason!: FailureReason | null;
   @Field(() => String, { nullable: true, description: 'Aliyun DescribeFaceVerify SubCode' }) providerSubCode!: string | null;
   @Field(() => String, { nullable: true }) maskedName!: string | null;
@@ -29,6 +31,7 @@ export class AdminAttempt {
 export class AdminConsent {
   @Field(() => String) version!: string;
   @Field(() => Boolean) biometric!: boolean;
+  @Field(() => ConsentPurpose) purpose!: string;
   @Field(() => Date) acceptedAt!: Date;
 }
 

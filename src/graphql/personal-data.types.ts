@@ -1,7 +1,8 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { AuditDetail } from '../services/audit-log.js';
-import { VerificationMode, VerificationStatus } from './verification.types.js';
+import { ReviewStatus } from './review.types.js';
+import { ConsentPurpose, VerificationMode, VerificationStatus } from './verification.types.js';
 
 // The only place the service hands out names and numbers unmasked: to their owner, on request.
 
@@ -10,6 +11,7 @@ export class ExportedVerification {
   @Field(() => ID) id!: string;
   @Field(() => VerificationStatus) status!: string;
   @Field(() => VerificationMode) mode!: string;
+  @Field(() => String, { description: 'A DocumentType, or for a document review a ReviewDocumentType' }) documentType!: string;
   @Field(() => String, { nullable: true, description: 'Null once erased or purged' }) realName!: string | null;
   @Field(() => String, { nullable: true, description: 'Null once erased or purged' }) idCardNumber!: string | null;
   @Field(() => String, { nullable: true }) failureCode!: string | null;
@@ -25,9 +27,22 @@ export class ExportedConsent {
   @Field(() => ID) id!: string;
   @Field(() => String) version!: string;
   @Field(() => Boolean, { description: 'The separate consent to face processing' }) biometric!: boolean;
+  @Field(() => ConsentPurpose, { description: 'What the consent was to: a verification, or operators seeing a document' }) purpose!: string;
   @Field(() => Date) acceptedAt!: Date;
   @Field(() => String, { nullable: true }) clientIp!: string | null;
   @Field(() => String, { nullable: true }) userAgent!: string | null;
+}
+
+@ObjectType({ description: 'A manual review the user asked for, with their own note' })
+export class ExportedReviewCase {
+  @Field(() => ID) id!: string;
+  @Field(() => ReviewStatus) status!: string;
+  @Field(() => ID, { nullable: true, description: 'The failed attempt it was about; null for a document review' }) failedVerificationId!: string | null;
+  @Field(() => ID, { description: 'The MANUAL verification the decision moved' }) verificationId!: string;
+  @Field(() => String, { nullable: true }) note!: string | null;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => Date, { nullable: true }) decidedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: "The operator's reason" }) decisionReason!: string | null;
 }
 
 @ObjectType({ description: 'The verified identity bound to this account' })
@@ -62,6 +77,7 @@ export class PersonalDataExport {
   @Field(() => Date) exportedAt!: Date;
   @Field(() => [ExportedVerification]) verifications!: ExportedVerification[];
   @Field(() => [ExportedConsent]) consents!: ExportedConsent[];
+  @Field(() => [ExportedReviewCase]) reviewCases!: ExportedReviewCase[];
   @Field(() => ExportedIdentity, { nullable: true }) identity!: ExportedIdentity | null;
   @Field(() => [ExportedFaceImage]) faceImages!: ExportedFaceImage[];
   @Field(() => [ExportedAuditEvent]) auditEvents!: ExportedAuditEvent[];

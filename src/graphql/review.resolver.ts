@@ -5,7 +5,7 @@ import type { ReviewCaseRow } from '../repositories/review.repository.js';
 import { encodeCursor } from '../services/review.service.js';
 import { requireActor, type GraphQLContext } from './context.js';
 import { ReviewCase, ReviewCaseConnection, ReviewDecision, ReviewStatus } from './review.types.js';
-import { FailureReason, Verification } from './verification.types.js';
+import { DocumentReviewInput, FailureReason, Verification } from './verification.types.js';
 
 @Resolver(() => ReviewCase)
 export class ReviewResolver {
@@ -16,6 +16,14 @@ export class ReviewResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.reviews.request(requireActor(ctx), verificationId, note);
+  }
+
+  @Mutation(() => ReviewCase, {
+    description:
+      'A holder of a document Aliyun cannot verify (ReviewDocumentType) asks an operator to check it: opens a case and its MANUAL verification (PROCESSING); subscribe to verificationResult on case.verification. Refused while another case of the user is open',
+  })
+  requestDocumentReview(@Arg('input', () => DocumentReviewInput) input: DocumentReviewInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.reviews.requestDocument(requireActor(ctx), input, ctx.meta);
   }
 
   @Query(() => ReviewCaseConnection, { description: 'Operators: the review queue, oldest first' })
@@ -57,7 +65,7 @@ export class ReviewResolver {
 
   @FieldResolver(() => Verification, { nullable: true })
   async failedVerification(@Root() row: ReviewCaseRow, @Ctx() ctx: GraphQLContext) {
-    return (await ctx.loaders.verification.load(row.failedVerificationId)) ?? null;
+    return row.failedVerificationId ? ((await ctx.loaders.verification.load(row.failedVerificationId)) ?? null) : null;
   }
 
   @FieldResolver(() => [Verification])

@@ -13,16 +13,16 @@ registerEnumType(ReviewStatus, {
 export const ReviewDecision = enumOf(REVIEW_DECISIONS);
 registerEnumType(ReviewDecision, { name: 'ReviewDecision', description: 'APPROVE binds the identity as verified (mode MANUAL); REJECT closes the case' });
 
-@ObjectType({ description: 'A request for a manual review of a failed verification' })
+@ObjectType({ description: 'A request for a manual review: of a failed verification (requestManualReview), or of a document Aliyun cannot verify (requestDocumentReview)' })
 export class ReviewCase {
   @Field(() => ID) id!: string;
   @Field(() => ID) userId!: string;
   @Field(() => ReviewStatus) status!: string;
-  @Field(() => FailureReason, { description: 'Why the automatic check failed' }) failure!: FailureReason;
+  @Field(() => FailureReason, { description: 'Why the automatic check failed; DOCUMENT_NOT_ACCEPTED for a document review, which had none' }) failure!: FailureReason;
   @Field(() => String, { nullable: true, description: "The user's note to the reviewer" }) note!: string | null;
   @Field(() => Verification, { description: 'The MANUAL verification the decision moves: subscribe to verificationResult on it' })
   verification!: Verification;
-  @Field(() => Verification, { nullable: true, description: 'The failed attempt the user asked about' }) failedVerification!: Verification | null;
+  @Field(() => Verification, { nullable: true, description: 'The failed attempt the user asked about; null for a document review' }) failedVerification!: Verification | null;
   @Field(() => [Verification], { description: "The user's attempts, newest first, masked (operators only)" }) attempts!: Verification[];
   @Field(() => [String], { description: 'Operators who approved so far' }) approvedBy!: string[];
   @Field(() => Int, { description: 'Approvals an approval takes (2 with REVIEW_TWO_PERSON)' }) approvalsRequired!: number;

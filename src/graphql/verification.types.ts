@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DOCUMENT_TYPES } from '../domain/documents.js';
+import { consentPurposes } from '../db/schema.js';
+import { DOCUMENT_TYPES, REVIEW_DOCUMENT_TYPES } from '../domain/documents.js';
 import { AUTH_STATUSES, FAILURE_REASONS, VERIFICATION_PURPOSES, VERIFICATION_STATUSES, type FailureCode } from '../domain/verification-status.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -21,8 +22,17 @@ export const DocumentType = enumOf(DOCUMENT_TYPES);
 registerEnumType(DocumentType, {
   name: 'DocumentType',
   description:
-    'An identity document Aliyun verifies: the resident ID card and the residence permits for Hong Kong/Macao (81/82) and Taiwan (83) residents. Travel permits (往来内地通行证, 台胞证) and the foreigner\'s permanent residence card cannot be verified here: their holders ask for a manual review',
+    'An identity document Aliyun verifies: the resident ID card and the residence permits for Hong Kong/Macao (81/82) and Taiwan (83) residents. Travel permits (往来内地通行证, 台胞证) and the foreigner\'s permanent residence card cannot be verified here: their holders use requestDocumentReview (ReviewDocumentType)',
 });
+export const ReviewDocumentType = enumOf(REVIEW_DOCUMENT_TYPES);
+registerEnumType(ReviewDocumentType, {
+  name: 'ReviewDocumentType',
+  description:
+    'A document Aliyun cannot verify, taken by requestDocumentReview for an operator to decide: HK_MACAO_TRAVEL_PERMIT (港澳居民来往内地通行证, H/M and 8 digits; a card\'s 2 renewal digits are dropped), TAIWAN_TRAVEL_PERMIT (台湾居民来往大陆通行证, 8 digits; an old booklet\'s 10-digit number is reduced to them), FOREIGN_PERMANENT_RESIDENCE_CARD (外国人永久居留身份证: 3 letters and 12 digits, or the 2023 form of 18 characters from 9 with the GB 11643 check character)',
+});
+
+export const ConsentPurpose = enumOf(consentPurposes);
+registerEnumType(ConsentPurpose, { name: 'ConsentPurpose', description: 'VERIFICATION: a start, with the biometric consent; DOCUMENT_REVIEW: operators may see the name and number' });
 
 @ObjectType({ description: 'Why a verification did not pass; the message is for the user' })
 export class FailureReason {
@@ -37,7 +47,10 @@ export class Verification {
   @Field(() => VerificationStatus) status!: string;
   @Field(() => VerificationMode) mode!: string;
   @Field(() => VerificationPurpose) purpose!: string;
-  @Field(() => DocumentType, { description: 'The document whose number was verified' }) documentType!: string;
+  @Field(() => DocumentType, { nullable: true, description: 'The document whose number was verified; null for a document only a manual review takes (see reviewDocumentType)' })
+  documentType!: string | null;
+  @Field(() => ReviewDocumentType, { nullable: true, description: 'Set on the MANUAL verification of requestDocumentReview: the document an operator checks' })
+  reviewDocumentType!: string | null;
   @Field(() => String, { nullable: true, description: 'Where the user does liveness; single use, while PENDING' })
   certifyUrl!: string | null;
   @Field(() => String, { nullable: true, description: 'Aliyun CertifyId, for the Alipay mini-program (open-certify)' })
@@ -81,9 +94,13 @@ export class ConsentTerms {
   @Field(() => String) version!: string;
   @Field(() => String) text!: string;
   @Field(() => String, { description: 'The separate notice for face processing (PIPL Art. 29)' }) biometricText!: string;
+  @Field(() => String, { description: 'The separate notice of a document review: operators see the name and number (requestDocumentReview, reviewConsent)' })
+  reviewText!: string;
 }
 
-@ObjectType({ description: 'A document this deployment accepts (ACCEPTED_DOCUMENTS); the description says which documents are not verifiable online' })
+@ObjectType({
+  description: 'A document this deployment accepts (ACCEPTED_DOCUMENTS); the description tells, in Chinese, which documents are not verifiable online and that their path is a manual review (requestDocumentReview)',
+})
 export class SupportedDocument {
   @Field(() => DocumentType) type!: string;
   @Field(() => String) name!: string;
@@ -113,4 +130,16 @@ export class StartVerificationInput extends FaceCheckInput {
   idCardNumber!: string;
   @Field(() => DocumentType, { nullable: true, defaultValue: 'RESIDENT_ID_CARD', description: 'Which document the number is from; one of supportedDocuments' })
   documentType?: string | null;
+}
+
+@InputType({ description: 'A document Aliyun cannot verify, for an operator to check (requestDocumentReview)' })
+export class DocumentReviewInput {
+  @Field(() => ReviewDocumentType) documentType!: string;
+  @Field(() => String, { description: 'The name as on the document: Chinese, or Latin letters on a foreign card' }) realName!: string;
+  @Field(() => String, { description: "The document's number; checked against documentType's rules and kept as the holder's lifelong number" })
+  documentNumber!: string;
+  @Field(() => String, { nullable: true, description: 'A note to the reviewer, at most 500 characters' }) note?: string | null;
+  @Field(() => String, { description: 'The ConsentTerms.version the user accepted' }) consentVersion!: string;
+  @Field(() => Boolean, { description: 'The separate consent to operators seeing the name and number (ConsentTerms.reviewText); anything but true is CONSENT_REQUIRED' })
+  reviewConsent!: boolean;
 }

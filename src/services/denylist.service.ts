@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import type { BlindIndex } from '../crypto/blind-index.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
-import { parseIdCardNumber } from '../domain/id-card.js';
+import type { ReviewDocumentType } from '../domain/documents.js';
 import { operatorReason } from '../domain/review.js';
 import { isUserId, type Actor } from '../domain/actor.js';
 import type { Logger } from '../logger.js';
@@ -35,12 +35,13 @@ export class DenylistService {
     private readonly log: Logger,
   ) {}
 
-  denyIdNumber(actor: Actor, idCardNumber: string, reason: string) {
-    return this.change(actor, 'ID_NUMBER', this.indexOf(idCardNumber), reason, true);
+  /** `documentType`: a travel permit's or a foreign card's number (scoped as requestDocumentReview indexes it). */
+  denyIdNumber(actor: Actor, idCardNumber: string, reason: string, documentType?: ReviewDocumentType | null) {
+    return this.change(actor, 'ID_NUMBER', this.blindIndex.ofDocument(idCardNumber, documentType), reason, true);
   }
 
-  allowIdNumber(actor: Actor, idCardNumber: string, reason: string) {
-    return this.change(actor, 'ID_NUMBER', this.indexOf(idCardNumber), reason, false);
+  allowIdNumber(actor: Actor, idCardNumber: string, reason: string, documentType?: ReviewDocumentType | null) {
+    return this.change(actor, 'ID_NUMBER', this.blindIndex.ofDocument(idCardNumber, documentType), reason, false);
   }
 
   denyUser(actor: Actor, userId: string, reason: string) {
@@ -65,10 +66,6 @@ export class DenylistService {
         if (await denylistRepository.find(this.db, 'ID_NUMBER', idNumberIndex)) throw new DomainError(ErrorCode.IDENTITY_DENIED);
       },
     };
-  }
-
-  private indexOf(idCardNumber: string) {
-    return this.blindIndex.of(parseIdCardNumber(idCardNumber, this.clock()).value);
   }
 
   private async change(actor: Actor, kind: DenylistKind, value: string, rawReason: string, deny: boolean): Promise<DenylistChange> {

@@ -9,6 +9,7 @@ import { faceImageRepository } from '../repositories/face-image.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { masterKeyRepository } from '../repositories/master-key.repository.js';
 import { personalDataRepository } from '../repositories/personal-data.repository.js';
+import { reviewRepository } from '../repositories/review.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import { appendAudit, type AuditDetail } from './audit-log.js';
 import type { PersonalDataLimiter } from './personal-data-limits.js';
@@ -23,6 +24,7 @@ export interface PersonalDataExport {
     id: string;
     status: string;
     mode: string;
+    documentType: string;
     realName: string | null;
     idCardNumber: string | null;
     failureCode: string | null;
@@ -32,7 +34,9 @@ export interface PersonalDataExport {
     expiresAt: Date;
     completedAt: Date | null;
   }[];
-  consents: { id: string; version: string; biometric: boolean; acceptedAt: Date; clientIp: string | null; userAgent: string | null }[];
+  consents: { id: string; version: string; biometric: boolean; purpose: string; acceptedAt: Date; clientIp: string | null; userAgent: string | null }[];
+  /** Manual reviews asked for, each with the user's own note; `failedVerificationId` null for a document review. */
+  reviewCases: { id: string; status: string; failedVerificationId: string | null; verificationId: string; note: string | null; createdAt: Date; decidedAt: Date | null; decisionReason: string | null }[];
   identity: { verificationId: string; verifiedAt: Date; expiresAt: Date; faceCheckedAt: Date | null } | null;
   faceImages: { verificationId: string; createdAt: Date; purgeAfter: Date; imageBase64: string | null }[];
   auditEvents: { seq: string; at: Date; actor: string; action: string; verificationId: string | null; detail: AuditDetail }[];
@@ -83,14 +87,19 @@ export class PersonalDataService {
     if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '个人信息副本仅限本人获取');
     const { userId } = actor;
     await this.limit(userId, 'export');
-    const [verifications, consents, identity, images, events] = await Promise.all([
+    const [verifications, consents, cases, identity, images, events] = await Promise.all([
       verificationRepository.allForUser(this.db, userId),
       consentRepository.allForUser(this.db, userId),
+      reviewRepository.allForUser(this.db, userId),
       identityRepository.byUser(this.db, userId),
       faceImageRepository.ofUser(this.db, userId),
       auditRepository.forUser(this.db, userId),
     ]);
     const applicants = await this.vault.openApplicants(userId, verifications);
+    const notes = await this.vault.openText(
+      userId,
+      cases.map((c) => ({ aad: { table: 'review_cases', column: 'note_cipher', rowId: c.id }, sealed: c.noteCipher })),
+    );
     const faceImages = await Promise.all(
       images.map(async (image) => {
         const bytes = await this.vault.openFaceImage(userId, image.verificationId, image.imageCipher);
@@ -106,6 +115,7 @@ export class PersonalDataService {
         id: v.id,
         status: v.status,
         mode: v.mode,
+        documentType: v.documentType,
         realName: applicants[i]!.realName,
         idCardNumber: applicants[i]!.idCardNumber,
         failureCode: v.failureCode,
@@ -115,7 +125,17 @@ export class PersonalDataService {
         expiresAt: v.expiresAt,
         completedAt: v.completedAt,
       })),
-      consents: consents.map(({ id, version, biometric, acceptedAt, clientIp, userAgent }) => ({ id, version, biometric, acceptedAt, clientIp, userAgent })),
+      consents: consents.map(({ id, version, biometric, purpose, acceptedAt, clientIp, userAgent }) => ({ id, version, biometric, purpose, acceptedAt, clientIp, userAgent })),
+      reviewCases: cases.map((c, i) => ({
+        id: c.id,
+        status: c.status,
+        failedVerificationId: c.failedVerificationId,
+        verificationId: c.verificationId,
+        note: notes[i] ?? null,
+        createdAt: c.createdAt,
+        decidedAt: c.decidedAt,
+        decisionReason: c.decisionReason,
+      })),
       identity: identity ? { verificationId: identity.verificationId, verifiedAt: identity.verifiedAt, expiresAt: identity.expiresAt, faceCheckedAt: identity.faceCheckedAt } : null,
       faceImages,
       auditEvents: events.map((e) => ({ seq: String(e.seq), at: e.at, actor: e.actor, action: e.action, verificationId: e.verificationId, detail: e.detail })),

@@ -4,6 +4,9 @@ import { isUniqueViolation } from '../db/errors.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { isManuallyReviewable, operatorReason, REVIEW_OPEN_DAYS, reviewNote, type ReviewDecision } from '../domain/review.js';
 import type { Actor } from '../domain/actor.js';
+import type { RequestMeta } from '../domain/application.js';
+import { parseDocumentReview, type DocumentReviewInput } from '../domain/document-review.js';
+import type { BlindIndex } from '../crypto/blind-index.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { denylistRepository } from '../repositories/denylist.repository.js';
@@ -11,10 +14,12 @@ import { identityRepository } from '../repositories/identity.repository.js';
 import { reviewRepository, type ReviewCaseRow, type ReviewStatus } from '../repositories/review.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import { appendAudit } from './audit-log.js';
+import { recordConsent } from './attempt-record.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
 import { bindIdentity, isSlotRace } from './identity-binding.js';
 import { announce, moveVerification } from './transitions.js';
 import { recordReviewDecided } from './webhook-outbox.js';
+import type { StartGuard } from './start-guard.js';
 import type { PersonalDataVault } from './vault.js';
 import { isUuid } from '../domain/actor.js';
 
@@ -48,6 +53,9 @@ export class ReviewService {
     private readonly settings: ReviewSettings,
     private readonly clock: () => Date,
     private readonly log: Logger,
+    private readonly blindIndex: BlindIndex,
+    /** A start's lockout, budgets and denylist: a document review costs an operator's time, not Aliyun's. */
+    private readonly guard: StartGuard,
   ) {}
 
   /** The owner of a FAILED attempt the automatic path cannot fix; a repeat returns the open case. */
@@ -130,6 +138,82 @@ export class ReviewService {
       const winner = await reviewRepository.openForUser(this.db, actor.userId);
       if (!winner) throw error;
       return winner;
+    }
+  }
+
+  /**
+   * A document Aliyun cannot verify (REVIEW_DOCUMENT_TYPES): the name and number come with the
+   * request, are sealed and indexed as a start's are (the index scoped by the document), and wait
+   * in a MANUAL verification for an operator. The per-user rules are requestManualReview's; a second
+   * request while a case is open is refused rather than answered with it, since it may name other data.
+   */
+  async requestDocument(actor: Actor, input: DocumentReviewInput, meta: RequestMeta): Promise<ReviewCaseRow> {
+    if (actor.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, '仅限本人申请人工审核');
+    const application = parseDocumentReview(input, this.clock());
+    const idNumberIndex = this.blindIndex.ofReviewDocument({ documentType: application.documentType, value: application.documentNumber });
+    const identity = await identityRepository.byUser(this.db, actor.userId);
+    if (identity && identity.expiresAt > this.clock()) throw new DomainError(ErrorCode.ALREADY_VERIFIED);
+    const open = await reviewRepository.openForUser(this.db, actor.userId);
+    if (open && (await this.stillOpen(open))) throw caseAlreadyOpen();
+    await this.guard.check(actor.userId, idNumberIndex, meta);
+    const consentId = await recordConsent(this.db, actor.userId, meta, this.clock(), 'DOCUMENT_REVIEW');
+
+    const id = randomUUID();
+    const caseId = randomUUID();
+    const [nameCipher, idNumberCipher, noteCipher] = await this.vault.seal(actor.userId, [
+      { aad: sealedAad('verifications', 'name_cipher', id), value: application.realName },
+      { aad: sealedAad('verifications', 'id_number_cipher', id), value: application.documentNumber },
+      ...(application.note ? [{ aad: sealedAad('review_cases', 'note_cipher', caseId), value: application.note }] : []),
+    ]);
+    const now = this.clock();
+    try {
+      const { row, opened, superseded } = await this.db.transaction(async (tx) => {
+        const pending = await verificationRepository.openForUser(tx, actor.userId);
+        const superseded = pending && (await moveVerification(tx, pending.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${actor.userId}` }, now));
+        const row = await verificationRepository.insert(tx, {
+          id,
+          userId: actor.userId,
+          status: 'PROCESSING',
+          mode: 'MANUAL',
+          documentType: application.documentType,
+          nameCipher,
+          idNumberCipher,
+          idNumberIndex,
+          consentId,
+          outerOrderNo: id.replaceAll('-', ''),
+          createdAt: now,
+          updatedAt: now,
+          expiresAt: new Date(now.getTime() + REVIEW_OPEN_DAYS * DAY_MS),
+        });
+        const opened = await reviewRepository.insert(tx, {
+          id: caseId,
+          userId: actor.userId,
+          failedVerificationId: null,
+          verificationId: id,
+          status: 'OPEN',
+          // What the case's `failure` says: this document is not verified online, a person decides.
+          failureCode: 'DOCUMENT_NOT_ACCEPTED',
+          noteCipher: noteCipher ?? null,
+          createdAt: now,
+        });
+        await appendAudit(tx, {
+          at: now,
+          actor: `user:${actor.userId}`,
+          action: 'review.requested',
+          subjectUserId: actor.userId,
+          verificationId: id,
+          detail: { caseId, failureCode: 'DOCUMENT_NOT_ACCEPTED', documentType: application.documentType, consentPurpose: 'DOCUMENT_REVIEW', withNote: application.note !== null },
+        });
+        return { row, opened, superseded: superseded || undefined };
+      });
+      if (superseded) await announce(this.bus, this.log, superseded);
+      await announce(this.bus, this.log, row, 'started');
+      return opened;
+    } catch (error) {
+      // A concurrent request of the same user opened a case first: this one is the second.
+      if (!isUniqueViolation(error, 'review_cases_one_open_idx') && !isUniqueViolation(error, 'verifications_one_open_idx')) throw error;
+      if (!(await reviewRepository.openForUser(this.db, actor.userId))) throw error;
+      throw caseAlreadyOpen();
     }
   }
 
@@ -253,6 +337,9 @@ export class ReviewService {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, '用户已重新发起认证,该审核已撤回');
   }
 }
+
+// The open case is the user's latest verification (authStatus().latestVerification): no id needs to travel.
+const caseAlreadyOpen = () => new DomainError(ErrorCode.BAD_USER_INPUT, '您已有一件人工审核正在处理中,请等待审核结果');
 
 export const encodeCursor = (row: Pick<ReviewCaseRow, 'createdAt' | 'id'>) => Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
 

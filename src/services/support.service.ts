@@ -3,7 +3,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { BlindIndex } from '../crypto/blind-index.js';
 import type { Database } from '../db/database.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
-import { parseIdCardNumber } from '../domain/id-card.js';
+import type { ReviewDocumentType } from '../domain/documents.js';
 import { operatorReason } from '../domain/review.js';
 import type { Actor } from '../domain/actor.js';
 import type { Logger } from '../logger.js';
@@ -32,7 +32,7 @@ export interface AdminUserFacts {
   deniedReason: string | null;
   identityVerificationId: string | null;
   attempts: VerificationRow[];
-  consents: { version: string; biometric: boolean; acceptedAt: Date }[];
+  consents: { version: string; biometric: boolean; purpose: string; acceptedAt: Date }[];
 }
 
 export interface RevealedIdentity {
@@ -84,7 +84,7 @@ export class SupportService {
       deniedReason: denied?.reason ?? (state.status === 'DENIED' ? '证件号码已被列入禁止名单' : null),
       identityVerificationId: identity?.verificationId ?? null,
       attempts: attempts.reverse(),
-      consents: consents.map(({ version, biometric, acceptedAt }) => ({ version, biometric, acceptedAt })),
+      consents: consents.map(({ version, biometric, purpose, acceptedAt }) => ({ version, biometric, purpose, acceptedAt })),
     };
   }
 
@@ -123,10 +123,10 @@ export class SupportService {
   }
 
   /** Which accounts hold a number (bound, then those that only tried it), through the blind index. */
-  async findAccountsByIdNumber(actor: Actor, idCardNumber: string, rawReason: string): Promise<string[]> {
+  async findAccountsByIdNumber(actor: Actor, idCardNumber: string, rawReason: string, documentType?: ReviewDocumentType | null): Promise<string[]> {
     const operator = requireOperator(actor);
     const reason = operatorReason(rawReason);
-    const index = this.blindIndex.of(parseIdCardNumber(idCardNumber, this.clock()).value);
+    const index = this.blindIndex.ofDocument(idCardNumber, documentType);
     const { bound, tried } = await operatorRepository.accountsByIndex(this.db, index);
     const accounts = [...new Set([...bound, ...tried])];
     await this.db.transaction((tx) => auditOperatorAction(tx, operator, 'find_accounts', accounts.length ? accounts : [null], this.clock(), { reason, found: accounts.length }));

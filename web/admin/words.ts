@@ -62,6 +62,7 @@ export const FAILURE_CODE: Record<string, string> = {
   ID_PHOTO_MISMATCH: '与证件照不一致',
   SOURCE_ERROR: '数据源异常',
   UNDER_AGE: '未满14周岁',
+  DOCUMENT_NOT_ACCEPTED: '证件不支持在线核验',
   TOO_MANY_ATTEMPTS: '当日次数过多',
   IDENTITY_ALREADY_BOUND: '已绑定其他账号',
   PROVIDER_REJECTED: '服务商拒绝',
@@ -72,6 +73,21 @@ export const FAILURE_CODE: Record<string, string> = {
   UNKNOWN: '其他',
 };
 export const failureLabel = (code: string) => FAILURE_CODE[code] ?? code;
+
+export const DOCUMENT: Record<string, string> = {
+  RESIDENT_ID_CARD: '居民身份证',
+  HK_MACAO_RESIDENCE_PERMIT: '港澳居民居住证',
+  TAIWAN_RESIDENCE_PERMIT: '台湾居民居住证',
+  HK_MACAO_TRAVEL_PERMIT: '港澳居民来往内地通行证',
+  TAIWAN_TRAVEL_PERMIT: '台湾居民来往大陆通行证',
+  FOREIGN_PERMANENT_RESIDENCE_CARD: '外国人永久居留身份证',
+};
+
+/** An attempt's document: one verified online, or one only a manual review takes. */
+export const documentLabel = (attempt: { documentType?: string | null; reviewDocumentType?: string | null }) => {
+  const type = attempt.documentType ?? attempt.reviewDocumentType;
+  return type ? (DOCUMENT[type] ?? type) : '—';
+};
 
 export const formatTime = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString('zh-CN', { hour12: false }) : '—');
 

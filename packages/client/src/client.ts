@@ -1,12 +1,13 @@
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { isGraphQLErrorList, RealnameError } from './errors.js';
-import type { FaceCheckInput, StartVerificationInput } from './gql/graphql.js';
+import type { DocumentReviewInput, FaceCheckInput, StartVerificationInput } from './gql/graphql.js';
 import {
   AuthStatusQuery,
   CancelVerificationMutation,
   ConsentTermsQuery,
   RenewVerificationMutation,
+  RequestDocumentReviewMutation,
   StartFaceCaptureMutation,
   StartStepUpMutation,
   StartVerificationMutation,
@@ -225,6 +226,21 @@ export function createRealnameClient(options: RealnameClientOptions) {
     submitFaceCapture: async (verification: Pick<Verification, 'faceCaptureUrl'>, image: ArrayBuffer, contentType: 'image/jpeg' | 'image/png' = 'image/jpeg') => {
       if (!verification.faceCaptureUrl) throw new RealnameError('BAD_USER_INPUT', '本次认证不接受照片,请重新开始');
       return postFaceCapture(fetchImpl, verification.faceCaptureUrl, options.token, image, contentType);
+    },
+    /**
+     * For a document Aliyun cannot verify (港澳/台湾居民来往内地(大陆)通行证, 外国人永久居留身份证): asks an
+     * operator to check it. `reviewConsent` is the consent to `consentTerms().reviewText`. The session
+     * follows the case's MANUAL verification: PROCESSING until an operator decides, then VERIFIED or
+     * FAILED (`REVIEW_REJECTED`). A second request while a case is open is refused (`BAD_USER_INPUT`).
+     *
+     * @example
+     * const { reviewCase, session } = await client.requestDocumentReview({ documentType: 'HK_MACAO_TRAVEL_PERMIT', realName, documentNumber, consentVersion, reviewConsent: true });
+     * const final = await session.result;
+     */
+    requestDocumentReview: async (input: DocumentReviewInput) => {
+      const { requestDocumentReview } = await request(RequestDocumentReviewMutation, { input });
+      const { verification, ...reviewCase } = requestDocumentReview;
+      return { reviewCase, session: watch(verification) };
     },
     /** Follows a verification started earlier, e.g. `authStatus().latestVerification` after a reload. */
     watchVerification: (verification: Verification) => watch(verification),

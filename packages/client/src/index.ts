@@ -3,7 +3,7 @@ export { createRealnameClient, type ConnectionState, type RealnameClient, type R
 export { RealnameError, type RealnameErrorCode } from './errors.js';
 export { isTerminal, type Verification, type VerificationEvents, type VerificationSession } from './session.js';
 export type { FetchLike, TokenSource } from './transport.js';
-export type { AuthStatus, AuthStatusQuery, ConsentTermsQuery, DocumentType, FaceCheckInput, StartVerificationInput, SupportedDocumentsQuery, VerificationStatus, VerifyIdentityMutation } from './gql/graphql.js';
+export type { AuthStatus, AuthStatusQuery, ConsentTermsQuery, DocumentReviewInput, DocumentType, FaceCheckInput, ReviewDocumentType, StartVerificationInput, SupportedDocumentsQuery, VerificationStatus, VerifyIdentityMutation } from './gql/graphql.js';
 export { wechatFetch, wechatWebSocket, type WechatLike } from './miniprogram/wechat.js';
 export { alipayFetch, alipayWebSocket, type AlipayLike } from './miniprogram/alipay.js';
 export type { MiniProgramWebSocket, MiniProgramWebSocketConstructor } from './miniprogram/miniprogram-socket.js';

@@ -7,6 +7,7 @@ export const VerificationFields = graphql(`
     mode
     purpose
     documentType
+    reviewDocumentType
     certifyUrl
     certifyId
     faceCaptureUrl
@@ -29,6 +30,7 @@ export const ConsentTermsQuery = graphql(`
       version
       text
       biometricText
+      reviewText
     }
   }
 `);
@@ -108,6 +110,19 @@ export const CancelVerificationMutation = graphql(`
   mutation CancelVerification($id: ID!) {
     cancelVerification(id: $id) {
       ...VerificationFields
+    }
+  }
+`);
+
+export const RequestDocumentReviewMutation = graphql(`
+  mutation RequestDocumentReview($input: DocumentReviewInput!) {
+    requestDocumentReview(input: $input) {
+      id
+      status
+      createdAt
+      verification {
+        ...VerificationFields
+      }
     }
   }
 `);

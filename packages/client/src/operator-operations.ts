@@ -8,6 +8,8 @@ export const AttemptFields = graphql(`
     id
     status
     mode
+    documentType
+    reviewDocumentType
     failureReason {
       code
       message
@@ -40,8 +42,13 @@ export const ReviewCaseFields = graphql(`
       id
       status
       mode
+      documentType
+      reviewDocumentType
       maskedName
       maskedIdCardNumber
+    }
+    failedVerification {
+      id
     }
   }
 `);
@@ -62,6 +69,8 @@ export const ReviewCasesQuery = graphql(`
             id
             status
             mode
+            documentType
+            reviewDocumentType
             failureReason {
               code
               message
@@ -105,6 +114,7 @@ export const AdminUserQuery = graphql(`
       consents {
         version
         biometric
+        purpose
         acceptedAt
       }
       cases {

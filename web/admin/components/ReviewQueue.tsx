@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Card, Empty, Segmented, Space, Table, Tag, Typography } from 'antd';
 import type { OperatorClient, ReviewCasesQuery, ReviewStatus } from '@weiaibang/realname-client';
-import { failureLabel, formatAge, formatTime, REVIEW_STATUS, VERIFICATION_STATUS } from '../words.js';
+import { documentLabel, failureLabel, formatAge, formatTime, REVIEW_STATUS, VERIFICATION_STATUS } from '../words.js';
 import { ReasonDialog, type ReasonRequest } from './ReasonDialog.js';
 
 type Case = ReviewCasesQuery['reviewCases']['edges'][number]['node'];
@@ -93,6 +93,7 @@ export function ReviewQueue({ client }: { client: OperatorClient }) {
                 { title: '发起时间', dataIndex: 'createdAt', render: formatTime },
                 { title: '结果', dataIndex: 'status', render: (s: string) => VERIFICATION_STATUS[s]?.label ?? s },
                 { title: '失败原因', render: (_, a) => (a.failureReason ? failureLabel(a.failureReason.code) : '—') },
+                { title: '证件类型', render: (_, a) => documentLabel(a) },
                 { title: '证件号码', dataIndex: 'maskedIdCardNumber', render: (v: string | null) => v ?? '—' },
               ]}
             />
@@ -103,8 +104,17 @@ export function ReviewQueue({ client }: { client: OperatorClient }) {
           { title: '等待', render: (_, c) => formatAge((Date.now() - new Date(c.createdAt).getTime()) / 1000) },
           { title: '用户', dataIndex: 'userId' },
           { title: '姓名', render: (_, c) => c.verification.maskedName ?? '—' },
-          { title: '证件号码', render: (_, c) => c.verification.maskedIdCardNumber ?? '—' },
-          { title: '失败原因', render: (_, c) => <Tag>{failureLabel(c.failure.code)}</Tag> },
+          {
+            title: '证件',
+            render: (_, c) => (
+              <Space direction="vertical" size={0} data-testid="review-document">
+                <span>{documentLabel(c.verification)}</span>
+                <Typography.Text type="secondary">{c.verification.maskedIdCardNumber ?? '—'}</Typography.Text>
+              </Space>
+            ),
+          },
+          // A document review had no automatic attempt: it says why a person decides instead.
+          { title: '申请原因', render: (_, c) => <Tag color={c.failedVerification ? undefined : 'blue'}>{c.failedVerification ? failureLabel(c.failure.code) : '其他证件人工审核'}</Tag> },
           { title: '用户说明', dataIndex: 'note', ellipsis: true, render: (n: string | null) => n ?? '—' },
           {
             title: '状态',

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Card, Descriptions, Empty, Space, Spin, Table, Tag, Timeline, Typography } from 'antd';
 import type { AdminUserQuery, OperatorClient } from '@weiaibang/realname-client';
-import { actionLabel, AUTH_STATUS, failureLabel, formatTime, MODE, REVIEW_STATUS, VERIFICATION_STATUS } from '../words.js';
+import { actionLabel, AUTH_STATUS, documentLabel, failureLabel, formatTime, MODE, REVIEW_STATUS, VERIFICATION_STATUS } from '../words.js';
 import { ReasonDialog, type ReasonRequest } from './ReasonDialog.js';
 
 type View = AdminUserQuery['adminUser'];
@@ -92,6 +92,7 @@ export function UserDetail({ client, userId }: { client: OperatorClient; userId:
             { title: '失败原因', render: (_, a) => (a.failureReason ? `${failureLabel(a.failureReason.code)}(${a.failureReason.code})` : '—') },
             { title: 'SubCode', dataIndex: 'providerSubCode', render: (c: string | null) => c ?? '—' },
             { title: '姓名', dataIndex: 'maskedName', render: (v: string | null) => v ?? '—' },
+            { title: '证件类型', render: (_, a) => documentLabel(a) },
             { title: '证件号码', dataIndex: 'maskedIdCardNumber', render: (v: string | null) => v ?? '—' },
             { title: '完成时间', dataIndex: 'completedAt', render: formatTime },
           ]}
