@@ -1,17 +1,13 @@
 import { loadConfig } from '../src/config.js';
 import { openPglite, openPostgres } from '../src/db/database.js';
-import { loadOrCreateSecrets } from '../src/embedded-secrets.js';
-import { verifyAuditChain, type ChainHead } from '../src/services/audit-log.js';
+import type { ChainHead } from '../src/services/audit-log.js';
+import { serviceAuditChain } from './audit-chain.js';
 
 // `npm run audit:verify [-- --head <seq>:<hash>]`: checks every link under AUDIT_CHAIN_KEY (or the
 // embedded key in DATA_DIR) and, given a head kept from the `audit chain head` log line, that it is
 // still there unchanged. Needs only where the data lives and the chain key.
 const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL, DATA_DIR: process.env.DATA_DIR, AUDIT_CHAIN_KEY: process.env.AUDIT_CHAIN_KEY });
-const key = config.AUDIT_CHAIN_KEY ?? (config.DATABASE_URL ? undefined : loadOrCreateSecrets(config.DATA_DIR).secrets.auditChainKey);
-if (!key) {
-  console.error('set AUDIT_CHAIN_KEY to the key the service runs with');
-  process.exit(2);
-}
+const audit = serviceAuditChain(config);
 const headArg = process.argv.indexOf('--head');
 let expectedHead: ChainHead | undefined;
 if (headArg !== -1) {
@@ -24,7 +20,7 @@ if (headArg !== -1) {
 }
 const handle = config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, { max: 1 }) : await openPglite(config.DATA_DIR);
 try {
-  const report = await verifyAuditChain(handle.db, { key, expectedHead });
+  const report = await audit.verify(handle.db, { expectedHead });
   if (report.ok) {
     const head = report.head ? `; head ${report.head.seq}:${report.head.hash}` : '';
     console.log(`audit chain intact: ${report.events} events${expectedHead ? `, including head ${expectedHead.seq}` : ''} (${handle.kind})${head}`);

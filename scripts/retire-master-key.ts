@@ -1,8 +1,7 @@
 import { loadConfig } from '../src/config.js';
 import { openPglite, openPostgres } from '../src/db/database.js';
-import { loadOrCreateSecrets } from '../src/embedded-secrets.js';
-import { useAuditChainKey } from '../src/services/audit-log.js';
 import { retireMasterKeyVersion, RetirementRefused } from '../src/services/key-retirement.js';
+import { serviceAuditChain } from './audit-chain.js';
 
 // npm run keys:retire -- v1: after `keys:rotate` emptied v1 and BACKUP_RETENTION_DAYS have passed,
 // records v1 as retired. The operator then removes it from REALNAME_MASTER_KEY and destroys it.
@@ -14,15 +13,11 @@ if (!match) {
 }
 const version = Number(match[1]);
 const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL, DATA_DIR: process.env.DATA_DIR, AUDIT_CHAIN_KEY: process.env.AUDIT_CHAIN_KEY, BACKUP_RETENTION_DAYS: process.env.BACKUP_RETENTION_DAYS });
-const auditChainKey = config.AUDIT_CHAIN_KEY ?? (config.DATABASE_URL ? undefined : loadOrCreateSecrets(config.DATA_DIR).secrets.auditChainKey);
-if (!auditChainKey) {
-  console.error('set AUDIT_CHAIN_KEY to the key the service runs with');
-  process.exit(2);
-}
-useAuditChainKey(auditChainKey);
+// The retirement is audited: its event joins the chain under the service's key.
+const audit = serviceAuditChain(config);
 const handle = config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, { max: 2 }) : await openPglite(config.DATA_DIR);
 try {
-  const retired = await retireMasterKeyVersion(handle.db, version, { backupRetentionDays: config.BACKUP_RETENTION_DAYS });
+  const retired = await retireMasterKeyVersion(handle.db, audit, version, { backupRetentionDays: config.BACKUP_RETENTION_DAYS });
   console.log(`${retired.already ? 'already retired' : 'retired'}: v${version} (${retired.retiredAt.toISOString()})`);
   console.log(`now remove v${version} from REALNAME_MASTER_KEY on every replica and destroy every copy of it: the service refuses to start while it is listed`);
 } catch (error) {

@@ -1,20 +1,14 @@
 import { loadConfig } from '../src/config.js';
 import { parseMasterKeys } from '../src/crypto/envelope.js';
 import { openPglite, openPostgres } from '../src/db/database.js';
-import { loadOrCreateSecrets } from '../src/embedded-secrets.js';
-import { useAuditChainKey } from '../src/services/audit-log.js';
 import { rotateDataKeys } from '../src/services/key-rotation.js';
+import { serviceAuditChain } from './audit-chain.js';
 
 // REALNAME_MASTER_KEY=v1:<old>,v2:<new>: every data key is re-wrapped under the highest version.
 // Safe while the service runs and safe to run again; prints counts only.
 const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL, DATA_DIR: process.env.DATA_DIR, REALNAME_MASTER_KEY: process.env.REALNAME_MASTER_KEY, AUDIT_CHAIN_KEY: process.env.AUDIT_CHAIN_KEY });
 // The rotation is audited: its event joins the chain under the service's key.
-const auditChainKey = config.AUDIT_CHAIN_KEY ?? (config.DATABASE_URL ? undefined : loadOrCreateSecrets(config.DATA_DIR).secrets.auditChainKey);
-if (!auditChainKey) {
-  console.error('set AUDIT_CHAIN_KEY to the key the service runs with');
-  process.exit(2);
-}
-useAuditChainKey(auditChainKey);
+const audit = serviceAuditChain(config);
 if (!config.REALNAME_MASTER_KEY) {
   console.error('set REALNAME_MASTER_KEY to the old and the new key, e.g. v1:<old>,v2:<new>');
   process.exit(2);
@@ -22,7 +16,7 @@ if (!config.REALNAME_MASTER_KEY) {
 const keyring = parseMasterKeys(config.REALNAME_MASTER_KEY);
 const handle = config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, { max: 2 }) : await openPglite(config.DATA_DIR);
 try {
-  const report = await rotateDataKeys(handle.db, keyring);
+  const report = await rotateDataKeys(handle.db, audit, keyring);
   console.log(`re-wrapped ${report.rewrapped} data keys under v${report.toVersion}; ${report.skipped} changed meanwhile; ${report.unreadable} unreadable`);
   for (const { keyVersion, keys } of report.keysByVersion) console.log(`  v${keyVersion}: ${keys} data keys`);
   const older = report.keysByVersion.filter((v) => v.keyVersion < report.toVersion);

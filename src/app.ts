@@ -26,7 +26,7 @@ import type { GateFacts } from './repositories/gate.repository.js';
 import { memoryCallCounter, redisCallCounter, withDailyBudget } from './providers/daily-budget.js';
 import { AccessLog } from './services/access-log.js';
 import { createPersonalDataLimiter } from './services/personal-data-limits.js';
-import { auditChainHead, useAuditChainKey } from './services/audit-log.js';
+import { AuditChain } from './services/audit-log.js';
 import { refuseRetiredMasterKeys } from './services/key-retirement.js';
 import { AuthStatusService } from './services/auth-status.service.js';
 import { DenylistService } from './services/denylist.service.js';
@@ -118,7 +118,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         : instrumented;
     if (sandbox) closers.push(() => sandbox.close());
 
-    useAuditChainKey(config.AUDIT_CHAIN_KEY ?? secrets!.auditChainKey);
+    const audit = new AuditChain(config.AUDIT_CHAIN_KEY ?? secrets!.auditChainKey);
     const keyring = parseMasterKeys(config.REALNAME_MASTER_KEY ?? secrets!.masterKey);
     await refuseRetiredMasterKeys(database.db, keyring);
     const blindIndex = new BlindIndex(config.REALNAME_INDEX_KEY ?? secrets!.indexKey, clock);
@@ -136,6 +136,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     useWebhookOutbox(config.WEBHOOK_URL ? { maxAgeHours: config.WEBHOOK_MAX_AGE_HOURS } : undefined);
     const webhooks = new WebhookService({
       db,
+      audit,
       settings: config.WEBHOOK_URL
         ? {
             url: config.WEBHOOK_URL,
@@ -150,7 +151,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       log,
       onAttempt: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
     });
-    const accessLog = new AccessLog(db, clock);
+    const accessLog = new AccessLog(db, audit, clock);
     const renewal = { renewalDays: config.IDENTITY_RENEWAL_DAYS, graceDays: config.IDENTITY_RENEWAL_GRACE_DAYS };
     const authStatus = new AuthStatusService({
       db,
@@ -161,7 +162,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       accessLog,
       cache: gateCache,
     });
-    const denylist = new DenylistService(db, blindIndex, bus, clock, log);
+    const denylist = new DenylistService(db, blindIndex, bus, audit, clock, log);
     const limitsStore = redis && { client: redis, prefix: config.REDIS_KEY_PREFIX };
     const guard = denylist.guard(createStartGuard(
       authStatus,
@@ -174,6 +175,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       provider,
       vault,
       bus,
+      audit,
       settings: {
         identityValidityDays: config.IDENTITY_VALIDITY_DAYS,
         maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS,
@@ -190,6 +192,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       vault,
       blindIndex,
       bus,
+      audit,
       guard,
       settings: {
         mode: provider.mode,
@@ -210,30 +213,41 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       watch: new VerificationWatch(db, bus),
       faceCaptures: new FaceCaptureService({ verifications, results, provider, vault, publicBaseUrl, clock, log }),
       vault,
-      personalData: new PersonalDataService(db, vault, bus, clock, log, { retentionDays: config.BACKUP_RETENTION_DAYS, masterKeyVersions: keyring.versions() }, createPersonalDataLimiter({ perUser: config.PERSONAL_DATA_LIMIT_PER_USER, windowSeconds: config.PERSONAL_DATA_LIMIT_WINDOW_SECONDS }, redis && { client: redis, prefix: config.REDIS_KEY_PREFIX })),
+      personalData: new PersonalDataService({
+        db,
+        vault,
+        bus,
+        audit,
+        clock,
+        log,
+        backups: { retentionDays: config.BACKUP_RETENTION_DAYS, masterKeyVersions: keyring.versions() },
+        limit: createPersonalDataLimiter({ perUser: config.PERSONAL_DATA_LIMIT_PER_USER, windowSeconds: config.PERSONAL_DATA_LIMIT_WINDOW_SECONDS }, limitsStore),
+      }),
       accessLog,
-      retention: new RetentionService(db, { failedRetentionDays: config.FAILED_RETENTION_DAYS, identityRenewalGraceDays: config.IDENTITY_RENEWAL_GRACE_DAYS }, clock),
+      retention: new RetentionService(db, audit, { failedRetentionDays: config.FAILED_RETENTION_DAYS, identityRenewalGraceDays: config.IDENTITY_RENEWAL_GRACE_DAYS }, clock),
       reviews: new ReviewService(
         db,
         vault,
         bus,
+        audit,
         { approvalsRequired: config.REVIEW_TWO_PERSON ? 2 : 1, identityValidityDays: config.IDENTITY_VALIDITY_DAYS, maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS },
         clock,
         log,
         blindIndex,
         guard,
       ),
-      support: new SupportService(
+      support: new SupportService({
         db,
         vault,
         blindIndex,
         authStatus,
         bus,
-        { perOperator: config.REVEAL_LIMIT_PER_OPERATOR, windowSeconds: config.REVEAL_LIMIT_WINDOW_SECONDS },
-        limitsStore,
+        audit,
+        revealLimit: { perOperator: config.REVEAL_LIMIT_PER_OPERATOR, windowSeconds: config.REVEAL_LIMIT_WINDOW_SECONDS },
+        redis: limitsStore,
         clock,
         log,
-      ),
+      }),
       denylist,
       stats: new StatsService(db, clock),
       webhooks,
@@ -299,7 +313,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     // The head leaves the database every minute (a log line an operator ships elsewhere, a gauge):
     // `npm run audit:verify -- --head <seq>:<hash>` later proves nothing up to it was dropped or rebuilt.
     const publishAuditHead = async () => {
-      const head = await auditChainHead(db);
+      const head = await audit.head(db);
       if (!head) return;
       log.info({ auditHead: head }, 'audit chain head');
       metrics.auditChainHeadSeq.set(head.seq);
@@ -345,6 +359,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       config,
       db,
       bus,
+      /** The chain every service here appends to, under this app's AUDIT_CHAIN_KEY. */
+      audit,
       services,
       sandbox,
       metrics,

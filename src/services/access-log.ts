@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import { actorLabel, type Actor } from '../domain/actor.js';
-import { queueAudit, sealQueuedAudit, type AuditEvent } from './audit-log.js';
+import type { AuditChain, AuditEvent } from './audit-log.js';
 
 export type ServiceRead = 'userAuthStatus' | 'verifyIdentity' | 'verification';
 
@@ -27,6 +27,7 @@ export class AccessLog {
 
   constructor(
     private readonly db: Database,
+    private readonly audit: AuditChain,
     private readonly clock: () => Date,
   ) {}
 
@@ -47,7 +48,7 @@ export class AccessLog {
     while (this.#waiting.length) {
       const batch = this.#waiting.splice(0, MAX_BATCH);
       try {
-        await queueAudit(this.db, batch.map((w) => w.event));
+        await this.audit.queue(this.db, batch.map((w) => w.event));
         for (const w of batch) w.stored();
       } catch (error) {
         for (const w of batch) w.failed(error);
@@ -58,6 +59,6 @@ export class AccessLog {
 
   /** Chains what is queued; run every second and once more at shutdown. */
   seal(): Promise<number> {
-    return sealQueuedAudit(this.db);
+    return this.audit.seal(this.db);
   }
 }

@@ -9,7 +9,7 @@ import type { IdentityMatch, ProviderMode } from '../providers/provider.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { consentRepository, type ConsentPurpose } from '../repositories/consent.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
-import { appendAudit } from './audit-log.js';
+import type { AuditChain } from './audit-log.js';
 import { announce, moveVerification } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
 
@@ -34,6 +34,7 @@ export interface AttemptRecordDeps {
   db: Database;
   vault: PersonalDataVault;
   bus: EventBus;
+  audit: AuditChain;
   clock: () => Date;
   log: Logger;
   settings: { mode: ProviderMode; ttlMinutes: number };
@@ -73,7 +74,7 @@ export async function recordAttempt(deps: AttemptRecordDeps, attempt: Attempt, o
   let written: { row: VerificationRow; superseded?: VerificationRow } | undefined;
   for (let tries = 1; !written; tries++) {
     try {
-      written = await db.transaction((tx) => writeAttempt(tx, deps.settings, attempt, outcome, sealed, now));
+      written = await db.transaction((tx) => writeAttempt(deps.audit, tx, deps.settings, attempt, outcome, sealed, now));
     } catch (error) {
       if (application.idempotencyKey && isUniqueViolation(error, 'verifications_idempotency_idx')) {
         return (await verificationRepository.byIdempotencyKey(db, userId, application.idempotencyKey))!;
@@ -89,6 +90,7 @@ export async function recordAttempt(deps: AttemptRecordDeps, attempt: Attempt, o
 }
 
 async function writeAttempt(
+  audit: AuditChain,
   tx: Executor,
   settings: AttemptRecordDeps['settings'],
   { id, userId, application, idNumberIndex, consentId }: Attempt,
@@ -97,7 +99,7 @@ async function writeAttempt(
   now: Date,
 ) {
   const open = await verificationRepository.openForUser(tx, userId);
-  const superseded = open && (await moveVerification(tx, open.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${userId}` }, now));
+  const superseded = open && (await moveVerification(audit, tx, open.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${userId}` }, now));
   const failureCode = outcome.status === 'FAILED' ? outcome.failureCode : null;
   const session = outcome.status === 'PENDING' && 'certifyId' in outcome ? outcome : undefined;
   const row = await verificationRepository.insert(tx, {
@@ -122,7 +124,7 @@ async function writeAttempt(
     expiresAt: new Date(now.getTime() + settings.ttlMinutes * 60_000),
     completedAt: outcome.status === 'FAILED' ? now : null,
   });
-  await appendAudit(tx, {
+  await audit.append(tx, {
     at: now,
     actor: `user:${userId}`,
     action: outcome.status === 'PENDING' ? 'verification.started' : 'verification.failed',

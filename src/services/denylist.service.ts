@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { denylistRepository, type DenylistKind, type DenylistRow } from '../repositories/denylist.repository.js';
 import { operatorRepository } from '../repositories/operator.repository.js';
+import type { AuditChain } from './audit-log.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
 import type { RequestMeta } from '../domain/application.js';
 import type { StartGuard } from './start-guard.js';
@@ -31,6 +32,7 @@ export class DenylistService {
     private readonly db: Database,
     private readonly blindIndex: BlindIndex,
     private readonly bus: EventBus,
+    private readonly audit: AuditChain,
     private readonly clock: () => Date,
     private readonly log: Logger,
   ) {}
@@ -82,7 +84,7 @@ export class DenylistService {
       if (deny && changed) await recordRevocations(tx, accounts.bound, 'DENIED', now, { kind, value });
       // Each account holding the number sees the operator's action in its own trail.
       const action = `${deny ? 'deny' : 'allow'}_${kind === 'USER' ? 'user' : 'id_number'}`;
-      await auditOperatorAction(tx, operator, action, affected.length ? affected : [null], now, { reason, changed, ...(kind === 'ID_NUMBER' ? { indexRef: reference } : {}) });
+      await auditOperatorAction(this.audit, tx, operator, action, affected.length ? affected : [null], now, { reason, changed, ...(kind === 'ID_NUMBER' ? { indexRef: reference } : {}) });
       return { changed, affected };
     });
     // Cached gate answers of every account concerned go at once, on every replica.

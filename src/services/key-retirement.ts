@@ -3,7 +3,7 @@ import type { MasterKeyring } from '../crypto/envelope.js';
 import type { Database } from '../db/database.js';
 import { masterKeyRepository } from '../repositories/master-key.repository.js';
 import { userKeyRepository } from '../repositories/user-key.repository.js';
-import { appendAudit } from './audit-log.js';
+import type { AuditChain } from './audit-log.js';
 
 const DAY_MS = 86_400_000;
 
@@ -31,6 +31,7 @@ export interface Retirement {
  */
 export async function retireMasterKeyVersion(
   db: Database,
+  audit: AuditChain,
   version: number,
   { backupRetentionDays, clock = () => new Date() }: { backupRetentionDays: number; clock?: () => Date },
 ): Promise<Retirement> {
@@ -52,7 +53,7 @@ export async function retireMasterKeyVersion(
       );
     }
     await masterKeyRepository.retire(tx, version, now);
-    await appendAudit(tx, { at: now, actor: 'operator', action: 'keys.retired', detail: { version, emptiedAt: recorded.emptiedAt.toISOString(), backupRetentionDays } });
+    await audit.append(tx, { at: now, actor: 'operator', action: 'keys.retired', detail: { version, emptiedAt: recorded.emptiedAt.toISOString(), backupRetentionDays } });
     return { version, retiredAt: now, already: false };
   });
 }

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import { DecryptionError, UnknownKeyVersionError, type MasterKeyring, type WrappedKey } from '../crypto/envelope.js';
 import { masterKeyRepository } from '../repositories/master-key.repository.js';
 import { userKeyRepository } from '../repositories/user-key.repository.js';
-import { appendAudit } from './audit-log.js';
+import type { AuditChain } from './audit-log.js';
 
 export interface RotationReport {
   toVersion: number;
@@ -25,6 +25,7 @@ export interface RotationReport {
  */
 export async function rotateDataKeys(
   db: Database,
+  audit: AuditChain,
   keyring: MasterKeyring,
   { pageSize = 500, clock = () => new Date() }: { pageSize?: number; clock?: () => Date } = {},
 ): Promise<RotationReport> {
@@ -61,7 +62,7 @@ export async function rotateDataKeys(
       if (keys > 0) await masterKeyRepository.markHolding(tx, version);
       else await masterKeyRepository.markEmptied(tx, version, at, (left.get(version) ?? 0) > 0);
     }
-    await appendAudit(tx, { at, actor: 'operator', action: 'keys.rotated', detail: { toVersion, rewrapped, skipped, unreadable } });
+    await audit.append(tx, { at, actor: 'operator', action: 'keys.rotated', detail: { toVersion, rewrapped, skipped, unreadable } });
   });
   return { toVersion, rewrapped, skipped, unreadable, keysByVersion };
 }

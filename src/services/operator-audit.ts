@@ -1,7 +1,7 @@
 import type { Executor } from '../db/database.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import type { Actor } from '../domain/actor.js';
-import { appendAuditEvents, type AuditDetail } from './audit-log.js';
+import type { AuditChain, AuditDetail } from './audit-log.js';
 
 export type Operator = Extract<Actor, { kind: 'operator' }>;
 
@@ -19,6 +19,7 @@ export const operatorLabel = (operator: Operator) => `operator:${operator.operat
  * `operatorReason`). Runs in the caller's transaction, so the trace exists exactly when the change does.
  */
 export async function auditOperatorAction(
+  audit: AuditChain,
   tx: Executor,
   operator: Operator,
   action: string,
@@ -27,7 +28,7 @@ export async function auditOperatorAction(
   detail: AuditDetail & { reason: string },
   verificationId?: string,
 ): Promise<void> {
-  await appendAuditEvents(
+  await audit.appendAll(
     tx,
     subjects.map((subjectUserId) => ({ at, actor: operatorLabel(operator), action: `operator.${action}`, subjectUserId, verificationId: verificationId ?? null, detail })),
   );

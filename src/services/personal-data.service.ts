@@ -11,7 +11,7 @@ import { masterKeyRepository } from '../repositories/master-key.repository.js';
 import { personalDataRepository } from '../repositories/personal-data.repository.js';
 import { reviewRepository } from '../repositories/review.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
-import { appendAudit, type AuditDetail } from './audit-log.js';
+import type { AuditChain, AuditDetail } from './audit-log.js';
 import type { PersonalDataLimiter } from './personal-data-limits.js';
 import { announce, moveVerification } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
@@ -67,20 +67,35 @@ export interface BackupPolicy {
   masterKeyVersions: readonly number[];
 }
 
+export interface PersonalDataServiceDeps {
+  db: Database;
+  vault: PersonalDataVault;
+  bus: EventBus;
+  audit: AuditChain;
+  clock: () => Date;
+  log: Logger;
+  backups: BackupPolicy;
+  limit?: PersonalDataLimiter;
+}
+
 const DAY_MS = 86_400_000;
 const beijingDate = (at: Date) => new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 
 /** The data subject's rights (PIPL Art. 45 and 47): a copy of everything held, and erasure. */
 export class PersonalDataService {
-  constructor(
-    private readonly db: Database,
-    private readonly vault: PersonalDataVault,
-    private readonly bus: EventBus,
-    private readonly clock: () => Date,
-    private readonly log: Logger,
-    private readonly backups: BackupPolicy,
-    private readonly limit: PersonalDataLimiter = async () => {},
-  ) {}
+  private readonly db;
+  private readonly vault;
+  private readonly bus;
+  private readonly audit;
+  private readonly clock;
+  private readonly log;
+  private readonly backups;
+  private readonly limit;
+
+  constructor(deps: PersonalDataServiceDeps) {
+    ({ db: this.db, vault: this.vault, bus: this.bus, audit: this.audit, clock: this.clock, log: this.log, backups: this.backups } = deps);
+    this.limit = deps.limit ?? (async () => {});
+  }
 
   /** Decrypted for the user alone: a service token may read a status, never this. */
   async export(actor: Actor): Promise<PersonalDataExport> {
@@ -107,7 +122,7 @@ export class PersonalDataService {
       }),
     );
     const exportedAt = this.clock();
-    await this.db.transaction((tx) => appendAudit(tx, { at: exportedAt, actor: actorLabel(actor), action: 'personal_data.exported', subjectUserId: userId }));
+    await this.db.transaction((tx) => this.audit.append(tx, { at: exportedAt, actor: actorLabel(actor), action: 'personal_data.exported', subjectUserId: userId }));
     return {
       userId,
       exportedAt,
@@ -168,7 +183,7 @@ export class PersonalDataService {
     const canceled: VerificationRow[] = [];
     const receipt = await this.db.transaction(async (tx) => {
       const open = await verificationRepository.openForUser(tx, userId);
-      const moved = open && (await moveVerification(tx, open.id, { to: 'CANCELED', failureCode: 'CANCELED_BY_USER', actor }, erasedAt));
+      const moved = open && (await moveVerification(this.audit, tx, open.id, { to: 'CANCELED', failureCode: 'CANCELED_BY_USER', actor }, erasedAt));
       if (moved) canceled.push(moved);
       await recordRevocations(tx, [userId], 'ERASED', erasedAt);
       const counts = {
@@ -181,7 +196,7 @@ export class PersonalDataService {
       const keyVersion = await this.vault.shred(tx, userId);
       const backups = keyVersion === undefined ? undefined : await this.backupsOf(tx, keyVersion, erasedAt);
       const dataKeyShredded = keyVersion !== undefined;
-      await appendAudit(tx, { at: erasedAt, actor, action: 'personal_data.erased', subjectUserId: userId, detail: { ...counts, dataKeyShredded } });
+      await this.audit.append(tx, { at: erasedAt, actor, action: 'personal_data.erased', subjectUserId: userId, detail: { ...counts, dataKeyShredded } });
       return {
         userId,
         erasedAt,

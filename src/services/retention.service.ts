@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import { consentRepository } from '../repositories/consent.repository.js';
 import { faceImageRepository } from '../repositories/face-image.repository.js';
 import { personalDataRepository } from '../repositories/personal-data.repository.js';
-import { appendAuditEvents, type AuditEvent } from './audit-log.js';
+import type { AuditChain, AuditEvent } from './audit-log.js';
 
 export interface RetentionSettings {
   /** Closed attempts that did not verify keep their personal fields this long (FAILED_RETENTION_DAYS). */
@@ -35,6 +35,7 @@ const DAY_MS = 86_400_000;
 export class RetentionService {
   constructor(
     private readonly db: Database,
+    private readonly audit: AuditChain,
     private readonly settings: RetentionSettings,
     private readonly clock: () => Date,
   ) {}
@@ -70,7 +71,7 @@ export class RetentionService {
             detail: { ...counts, retentionDays: this.settings.failedRetentionDays, renewalGraceDays: this.settings.identityRenewalGraceDays },
           });
         }
-        await appendAuditEvents(tx, events);
+        await this.audit.appendAll(tx, events);
         return counts;
       });
       totals.attempts += batch.attempts;

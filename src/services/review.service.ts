@@ -13,7 +13,7 @@ import { denylistRepository } from '../repositories/denylist.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { reviewRepository, type ReviewCaseRow, type ReviewStatus } from '../repositories/review.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
-import { appendAudit } from './audit-log.js';
+import type { AuditChain } from './audit-log.js';
 import { recordConsent } from './attempt-record.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
 import { bindIdentity, isSlotRace } from './identity-binding.js';
@@ -50,6 +50,7 @@ export class ReviewService {
     private readonly db: Database,
     private readonly vault: PersonalDataVault,
     private readonly bus: EventBus,
+    private readonly audit: AuditChain,
     private readonly settings: ReviewSettings,
     private readonly clock: () => Date,
     private readonly log: Logger,
@@ -92,7 +93,7 @@ export class ReviewService {
       const { row, opened } = await this.db.transaction(async (tx) => {
         // One open attempt per user: a pending automatic one gives way to the review, as to a new start.
         const pending = await verificationRepository.openForUser(tx, actor.userId);
-        const moved = pending && (await moveVerification(tx, pending.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${actor.userId}` }, now));
+        const moved = pending && (await moveVerification(this.audit, tx, pending.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${actor.userId}` }, now));
         if (moved) superseded.push(moved);
         const row = await verificationRepository.insert(tx, {
           id,
@@ -119,7 +120,7 @@ export class ReviewService {
           noteCipher: noteCipher ?? null,
           createdAt: now,
         });
-        await appendAudit(tx, {
+        await this.audit.append(tx, {
           at: now,
           actor: `user:${actor.userId}`,
           action: 'review.requested',
@@ -169,7 +170,7 @@ export class ReviewService {
     try {
       const { row, opened, superseded } = await this.db.transaction(async (tx) => {
         const pending = await verificationRepository.openForUser(tx, actor.userId);
-        const superseded = pending && (await moveVerification(tx, pending.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${actor.userId}` }, now));
+        const superseded = pending && (await moveVerification(this.audit, tx, pending.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${actor.userId}` }, now));
         const row = await verificationRepository.insert(tx, {
           id,
           userId: actor.userId,
@@ -196,7 +197,7 @@ export class ReviewService {
           noteCipher: noteCipher ?? null,
           createdAt: now,
         });
-        await appendAudit(tx, {
+        await this.audit.append(tx, {
           at: now,
           actor: `user:${actor.userId}`,
           action: 'review.requested',
@@ -268,7 +269,7 @@ export class ReviewService {
 
     if (decision === 'REJECT') {
       const moved = await this.db.transaction(async (tx) => {
-        const row = await moveVerification(tx, found.verificationId, { to: 'FAILED', failureCode: 'REVIEW_REJECTED', actor: by }, now);
+        const row = await moveVerification(this.audit, tx, found.verificationId, { to: 'FAILED', failureCode: 'REVIEW_REJECTED', actor: by }, now);
         if (row) await this.close(tx, found, { status: 'REJECTED', decidedBy: by, decisionReason: reason, decidedAt: now }, 'review_rejected', operator, reason, now);
         return row;
       });
@@ -281,7 +282,7 @@ export class ReviewService {
       const recorded = await this.db.transaction(async (tx) => {
         const updated = await reviewRepository.updateOpen(tx, found.id, { approvedBy }, found.approvedBy);
         if (!updated) return undefined;
-        await auditOperatorAction(tx, operator, 'review_approval_recorded', [found.userId], now, { reason, caseId: found.id, approvals: approvedBy.length }, found.verificationId);
+        await auditOperatorAction(this.audit, tx, operator, 'review_approval_recorded', [found.userId], now, { reason, caseId: found.id, approvals: approvedBy.length }, found.verificationId);
         return updated;
       });
       if (!recorded) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该审核已被他人处理,请刷新后重试');
@@ -293,7 +294,7 @@ export class ReviewService {
     for (let attempt = 1; ; attempt++) {
       try {
         const moved = await this.db.transaction(async (tx) => {
-          const row = await moveVerification(tx, found.verificationId, { to: 'VERIFIED', actor: by }, now);
+          const row = await moveVerification(this.audit, tx, found.verificationId, { to: 'VERIFIED', actor: by }, now);
           if (!row) return undefined;
           // Refused, not failed: the operator may release the other binding (a stolen identity) and approve again.
           if (!(await bindIdentity(tx, row, this.settings, now))) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND, '该身份证已绑定其他账号,请先解除其他账号的绑定');
@@ -323,7 +324,7 @@ export class ReviewService {
     const closed = await reviewRepository.updateOpen(tx, found.id, changes, approvedBefore);
     // Rolls the move back too: another operator decided (or added an approval) meanwhile.
     if (!closed) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该审核已被他人处理,请刷新后重试');
-    await auditOperatorAction(tx, operator, action, [found.userId], now, { reason, caseId: found.id }, found.verificationId);
+    await auditOperatorAction(this.audit, tx, operator, action, [found.userId], now, { reason, caseId: found.id }, found.verificationId);
     await recordReviewDecided(tx, { userId: found.userId, caseId: found.id, decision: closed.status === 'APPROVED' ? 'APPROVED' : 'REJECTED' }, now);
   }
 

@@ -15,7 +15,7 @@ import { operatorRepository } from '../repositories/operator.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import type { UserAuthStatus } from '../domain/auth-status.js';
 import type { AuthStatusService } from './auth-status.service.js';
-import type { AuditDetail } from './audit-log.js';
+import type { AuditChain, AuditDetail } from './audit-log.js';
 import { checkUserId } from './denylist.service.js';
 import { auditOperatorAction, requireOperator, type Operator } from './operator-audit.js';
 import type { PersonalDataVault } from './vault.js';
@@ -24,6 +24,20 @@ import { recordRevocations } from './webhook-outbox.js';
 export interface RevealLimit {
   perOperator: number;
   windowSeconds: number;
+}
+
+export interface SupportServiceDeps {
+  db: Database;
+  vault: PersonalDataVault;
+  blindIndex: BlindIndex;
+  authStatus: AuthStatusService;
+  bus: EventBus;
+  audit: AuditChain;
+  revealLimit: RevealLimit;
+  /** Shares the reveal limit across replicas; without it each replica counts alone. */
+  redis: { client: Redis; prefix: string } | undefined;
+  clock: () => Date;
+  log: Logger;
 }
 
 export interface AdminUserFacts {
@@ -49,18 +63,17 @@ export interface RevealedIdentity {
  */
 export class SupportService {
   readonly #revealLimiter: RateLimiterAbstract;
+  private readonly db;
+  private readonly vault;
+  private readonly blindIndex;
+  private readonly authStatus;
+  private readonly bus;
+  private readonly audit;
+  private readonly clock;
+  private readonly log;
 
-  constructor(
-    private readonly db: Database,
-    private readonly vault: PersonalDataVault,
-    private readonly blindIndex: BlindIndex,
-    private readonly authStatus: AuthStatusService,
-    private readonly bus: EventBus,
-    revealLimit: RevealLimit,
-    redis: { client: Redis; prefix: string } | undefined,
-    private readonly clock: () => Date,
-    private readonly log: Logger,
-  ) {
+  constructor({ revealLimit, redis, ...deps }: SupportServiceDeps) {
+    ({ db: this.db, vault: this.vault, blindIndex: this.blindIndex, authStatus: this.authStatus, bus: this.bus, audit: this.audit, clock: this.clock, log: this.log } = deps);
     const options = { keyPrefix: `${redis?.prefix ?? ''}rl:reveal`, points: revealLimit.perOperator, duration: revealLimit.windowSeconds };
     this.#revealLimiter = redis
       ? new RateLimiterRedis({ ...options, storeClient: redis.client, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(options) })
@@ -77,7 +90,7 @@ export class SupportService {
       identityRepository.byUser(this.db, userId),
       denylistRepository.find(this.db, 'USER', userId),
     ]);
-    await this.audit(operator, 'read_user', userId, rawReason ? operatorReason(rawReason) : '查看用户详情', {});
+    await this.auditRead(operator, 'read_user', userId, rawReason ? operatorReason(rawReason) : '查看用户详情', {});
     return {
       userId,
       state,
@@ -118,7 +131,7 @@ export class SupportService {
         ])
       : [null, null];
     if (!row || !realName || !idCardNumber) throw new DomainError(ErrorCode.NOT_FOUND, '该用户没有可查看的身份信息');
-    await this.audit(operator, 'reveal_identity', userId, reason, {}, row.id);
+    await this.auditRead(operator, 'reveal_identity', userId, reason, {}, row.id);
     return { userId, verificationId: row.id, realName, idCardNumber };
   }
 
@@ -129,7 +142,7 @@ export class SupportService {
     const index = this.blindIndex.ofDocument(idCardNumber, documentType);
     const { bound, tried } = await operatorRepository.accountsByIndex(this.db, index);
     const accounts = [...new Set([...bound, ...tried])];
-    await this.db.transaction((tx) => auditOperatorAction(tx, operator, 'find_accounts', accounts.length ? accounts : [null], this.clock(), { reason, found: accounts.length }));
+    await this.db.transaction((tx) => auditOperatorAction(this.audit, tx, operator, 'find_accounts', accounts.length ? accounts : [null], this.clock(), { reason, found: accounts.length }));
     return accounts;
   }
 
@@ -141,7 +154,7 @@ export class SupportService {
     const now = this.clock();
     await this.db.transaction(async (tx) => {
       await operatorRepository.resetLockout(tx, userId, now, `operator:${operator.operatorId}`);
-      await auditOperatorAction(tx, operator, 'unlock_user', [userId], now, { reason });
+      await auditOperatorAction(this.audit, tx, operator, 'unlock_user', [userId], now, { reason });
     });
     await this.changed(userId);
     return this.authStatus.currentStatusOf(userId);
@@ -156,7 +169,7 @@ export class SupportService {
     const released = await this.db.transaction(async (tx) => {
       await recordRevocations(tx, [userId], 'RELEASED', now);
       const [removed] = await identityRepository.deleteForUser(tx, userId);
-      await auditOperatorAction(tx, operator, 'release_identity', [userId], now, { reason, released: Boolean(removed) });
+      await auditOperatorAction(this.audit, tx, operator, 'release_identity', [userId], now, { reason, released: Boolean(removed) });
       return Boolean(removed);
     });
     if (!released) throw new DomainError(ErrorCode.NOT_FOUND, '该用户没有已绑定的身份');
@@ -164,8 +177,8 @@ export class SupportService {
     return this.authStatus.currentStatusOf(userId);
   }
 
-  private async audit(operator: Operator, action: string, userId: string, reason: string, detail: Record<string, string | number | boolean | null>, verificationId?: string) {
-    await this.db.transaction((tx) => auditOperatorAction(tx, operator, action, [userId], this.clock(), { reason, ...detail }, verificationId));
+  private async auditRead(operator: Operator, action: string, userId: string, reason: string, detail: Record<string, string | number | boolean | null>, verificationId?: string) {
+    await this.db.transaction((tx) => auditOperatorAction(this.audit, tx, operator, action, [userId], this.clock(), { reason, ...detail }, verificationId));
   }
 
   private async changed(userId: string) {

@@ -3,7 +3,7 @@ import { isTerminal, type FailureCode, type VerificationStatus } from '../domain
 import type { EventBus } from '../pubsub/event-bus.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import type { Logger } from '../logger.js';
-import { appendAudit } from './audit-log.js';
+import type { AuditChain } from './audit-log.js';
 
 export interface Move {
   to: VerificationStatus;
@@ -18,7 +18,7 @@ export interface Move {
  * whatever else the move implies commits with it). Returns the moved row, or undefined when
  * someone else moved it first.
  */
-export async function moveVerification(tx: Executor, id: string, move: Move, now: Date): Promise<VerificationRow | undefined> {
+export async function moveVerification(audit: AuditChain, tx: Executor, id: string, move: Move, now: Date): Promise<VerificationRow | undefined> {
   const failureCode = move.failureCode ?? null;
   const providerSubCode = move.providerSubCode ?? null;
   const moved = await verificationRepository.move(tx, id, move.to, {
@@ -28,7 +28,7 @@ export async function moveVerification(tx: Executor, id: string, move: Move, now
     ...(isTerminal(move.to) ? { completedAt: now } : {}),
   });
   if (!moved) return undefined;
-  await appendAudit(tx, {
+  await audit.append(tx, {
     at: now,
     actor: move.actor,
     action: `verification.${move.to.toLowerCase()}`,

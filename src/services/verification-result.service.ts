@@ -7,7 +7,7 @@ import { ProviderError, type FaceVerifyOutcome, type FaceVerifyProvider } from '
 import { faceImageRepository } from '../repositories/face-image.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
-import { appendAudit } from './audit-log.js';
+import type { AuditChain } from './audit-log.js';
 import { bindIdentity, isSlotRace, recordFaceCheck } from './identity-binding.js';
 import { announce, moveVerification, type Move } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
@@ -45,6 +45,7 @@ export interface VerificationResultServiceDeps {
   provider: FaceVerifyProvider;
   vault: PersonalDataVault;
   bus: EventBus;
+  audit: AuditChain;
   settings: ResultSettings;
   clock: () => Date;
   log: Logger;
@@ -63,12 +64,13 @@ export class VerificationResultService {
   private readonly provider;
   private readonly vault;
   private readonly bus;
+  private readonly audit;
   private readonly settings;
   private readonly clock;
   private readonly log;
 
   constructor(deps: VerificationResultServiceDeps) {
-    ({ db: this.db, provider: this.provider, vault: this.vault, bus: this.bus, settings: this.settings, clock: this.clock, log: this.log } = deps);
+    ({ db: this.db, provider: this.provider, vault: this.vault, bus: this.bus, audit: this.audit, settings: this.settings, clock: this.clock, log: this.log } = deps);
   }
 
   /**
@@ -136,7 +138,7 @@ export class VerificationResultService {
    */
   private async suspectMisuse(tx: Executor, moved: VerificationRow, actor: string) {
     const held = await identityRepository.slotsHeldByOthers(tx, moved.idNumberIndex!, moved.userId);
-    await appendAudit(tx, {
+    await this.audit.append(tx, {
       at: moved.updatedAt,
       actor,
       action: 'identity.misuse_suspected',
@@ -170,7 +172,7 @@ export class VerificationResultService {
   private async apply(row: Pick<VerificationRow, 'id'>, move: Move, alongside?: Alongside): Promise<VerificationRow | undefined> {
     const now = this.clock();
     const moved = await this.db.transaction(async (tx) => {
-      const moved = await moveVerification(tx, row.id, move, now);
+      const moved = await moveVerification(this.audit, tx, row.id, move, now);
       if (moved) await alongside?.(tx, moved);
       return moved;
     });

@@ -17,6 +17,7 @@ import { ProviderError, type FaceVerifyProvider, type ProviderMode } from '../pr
 import { identityRepository } from '../repositories/identity.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import type { AccessLog } from './access-log.js';
+import type { AuditChain } from './audit-log.js';
 import { recordAttempt, recordConsent, type Attempt, type AttemptOutcome } from './attempt-record.js';
 import type { StartGuard } from './start-guard.js';
 import { announce, moveVerification } from './transitions.js';
@@ -41,6 +42,7 @@ export interface VerificationServiceDeps {
   vault: PersonalDataVault;
   blindIndex: BlindIndex;
   bus: EventBus;
+  audit: AuditChain;
   guard: StartGuard;
   settings: StartSettings;
   clock: () => Date;
@@ -227,7 +229,7 @@ export class VerificationService {
     if (!row) throw new DomainError(ErrorCode.NOT_FOUND);
     if (isTerminal(row.status)) return row;
     const now = this.clock();
-    const moved = await this.db.transaction((tx) => moveVerification(tx, id, { to: 'CANCELED', failureCode: 'CANCELED_BY_USER', actor: actorLabel(actor) }, now));
+    const moved = await this.db.transaction((tx) => moveVerification(this.deps.audit, tx, id, { to: 'CANCELED', failureCode: 'CANCELED_BY_USER', actor: actorLabel(actor) }, now));
     if (moved) await announce(this.deps.bus, this.log, moved);
     return moved ?? (await verificationRepository.byId(this.db, id))!;
   }

@@ -6,6 +6,7 @@ import { operatorReason } from '../domain/review.js';
 import { lifecycleDedupeKey, retryDelayMs, type WebhookEventData } from '../domain/webhook-events.js';
 import type { Logger } from '../logger.js';
 import { webhookRepository, type WebhookDeliveryStatus, type WebhookEventRow } from '../repositories/webhook.repository.js';
+import type { AuditChain } from './audit-log.js';
 import { auditOperatorAction, requireOperator } from './operator-audit.js';
 import { recordWebhookEvent } from './webhook-outbox.js';
 
@@ -20,6 +21,7 @@ export interface WebhookSettings {
 
 export interface WebhookServiceDeps {
   db: Database;
+  audit: AuditChain;
   /** Undefined without WEBHOOK_URL: operators still see the table, nothing is sent. */
   settings: WebhookSettings | undefined;
   clock: () => Date;
@@ -50,6 +52,7 @@ const SWEEP_BATCH = 500;
  */
 export class WebhookService {
   private readonly db;
+  private readonly audit;
   private readonly settings;
   private readonly clock;
   private readonly log;
@@ -58,7 +61,7 @@ export class WebhookService {
   private readonly onAttempt;
 
   constructor(deps: WebhookServiceDeps) {
-    ({ db: this.db, settings: this.settings, clock: this.clock, log: this.log } = deps);
+    ({ db: this.db, audit: this.audit, settings: this.settings, clock: this.clock, log: this.log } = deps);
     this.random = deps.random ?? Math.random;
     this.fetch = deps.fetch ?? globalThis.fetch;
     this.onAttempt = deps.onAttempt ?? (() => {});
@@ -177,7 +180,7 @@ export class WebhookService {
     const giveUpAt = new Date(now.getTime() + this.settings.maxAgeHours * 3_600_000);
     return this.db.transaction(async (tx) => {
       const replayed = (await webhookRepository.replay(tx, found.id, { now, giveUpAt }))!;
-      await auditOperatorAction(tx, operator, 'replay_webhook', [found.userId], now, { reason, eventId: found.id, eventType: found.type, previousStatus: found.status });
+      await auditOperatorAction(this.audit, tx, operator, 'replay_webhook', [found.userId], now, { reason, eventId: found.id, eventType: found.type, previousStatus: found.status });
       return replayed;
     });
   }

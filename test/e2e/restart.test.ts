@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startSandbox, type Sandbox } from '../../src/providers/sandbox/sandbox.server.js';
-import { verifyAuditChain } from '../../src/services/audit-log.js';
 import { gql, startTestApp, tokenFor, type TestApp, type TestAppOptions } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { validIdNumber } from '../support/id-numbers.js';
@@ -122,6 +121,6 @@ describe.each([
   });
 
   it('keeps the audit chain whole across the restart', async () => {
-    expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true });
+    expect(await app.audit.verify(app.db)).toMatchObject({ ok: true });
   });
 });

@@ -4,11 +4,11 @@ import { openPostgres, type DatabaseHandle } from '../../src/db/database.js';
 import { auditEvents, pendingAuditEvents } from '../../src/db/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { AccessLog } from '../../src/services/access-log.js';
-import { useAuditChainKey, verifyAuditChain } from '../../src/services/audit-log.js';
-import { TEST_AUDIT_CHAIN_KEY } from '../support/app.js';
+import { testAuditChain } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 
 const service: Actor = { kind: 'service', subject: 'letter-backend' };
+const audit = testAuditChain();
 
 describe('access log on PostgreSQL', () => {
   const cleanup: (() => Promise<unknown>)[] = [];
@@ -32,10 +32,9 @@ describe('access log on PostgreSQL', () => {
   }
 
   it('stores concurrent reads with one insert, every event present, in order, and seals them into a chain that verifies', async () => {
-    useAuditChainKey(TEST_AUDIT_CHAIN_KEY);
     const { handle, statements } = await database();
     let tick = 0;
-    const log = new AccessLog(handle.db, () => new Date(Date.UTC(2026, 10, 1, 0, 0, 0, tick++)));
+    const log = new AccessLog(handle.db, audit, () => new Date(Date.UTC(2026, 10, 1, 0, 0, 0, tick++)));
     const subjects = Array.from({ length: 200 }, (_, i) => `user-${i}`);
     await Promise.all(subjects.map((s, i) => log.serviceRead(service, s, i % 2 ? 'verifyIdentity' : 'userAuthStatus')));
     expect(statements).toHaveLength(1);
@@ -47,13 +46,12 @@ describe('access log on PostgreSQL', () => {
     expect(await log.seal()).toBe(200);
     const chained = await handle.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
     expect(chained.map((row) => row.subjectUserId)).toEqual(subjects);
-    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, events: 200 });
+    expect(await audit.verify(handle.db)).toMatchObject({ ok: true, events: 200 });
   });
 
   it('fails each read of a batch the database refuses, and stores none of it', async () => {
-    useAuditChainKey(TEST_AUDIT_CHAIN_KEY);
     const { handle } = await database();
-    const log = new AccessLog(handle.db, () => new Date(Date.UTC(2026, 10, 1)));
+    const log = new AccessLog(handle.db, audit, () => new Date(Date.UTC(2026, 10, 1)));
     // A verification id that is no uuid: PostgreSQL refuses the whole statement.
     const reads = [log.serviceRead(service, 'a', 'verification', 'not-a-uuid'), log.serviceRead(service, 'b', 'verifyIdentity'), log.serviceRead(service, 'c', 'userAuthStatus')];
     const outcomes = await Promise.allSettled(reads);

@@ -6,11 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgres, type DatabaseHandle } from '../../src/db/database.js';
 import { auditEvents, pendingAuditEvents } from '../../src/db/schema.js';
 import type { Transaction } from '../../src/db/database.js';
-import { appendAudit, auditChainHead, GENESIS_HASH, queueAudit, sealQueuedAudit, verifyAuditChain, type AuditEvent } from '../../src/services/audit-log.js';
-import { startTestApp, TEST_AUDIT_CHAIN_KEY, TEST_METRICS_TOKEN } from '../support/app.js';
+import { GENESIS_HASH, type AuditEvent } from '../../src/services/audit-log.js';
+import { startTestApp, TEST_AUDIT_CHAIN_KEY, TEST_METRICS_TOKEN, testAuditChain } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
+import { verifiedUser } from '../support/verified-user.js';
 
 const run = promisify(execFile);
+const audit = testAuditChain();
 const event = (i: number): AuditEvent => ({
   at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
   actor: 'service:letter-backend',
@@ -60,22 +62,22 @@ describe('audit chain', () => {
     cleanup.push(() => database.drop());
     const handle = await openPostgres(database.url, { max: 10 });
     cleanup.push(() => handle.close());
-    for (let i = 1; i <= count; i++) await handle.db.transaction((tx) => appendAudit(tx, event(i)));
+    for (let i = 1; i <= count; i++) await handle.db.transaction((tx) => audit.append(tx, event(i)));
     return { url: database.url, handle };
   }
-  const seqOf = async (handle: DatabaseHandle, n: number) =>
+  const seqOf = async (handle: Pick<DatabaseHandle, 'db'>, n: number) =>
     (await handle.db.select({ seq: auditEvents.seq }).from(auditEvents).orderBy(auditEvents.seq).offset(n - 1).limit(1))[0]!.seq;
 
   it('verifies an untouched chain', async () => {
     const { handle } = await chain(5);
-    expect(await verifyAuditChain(handle.db, { pageSize: 2 })).toEqual({ ok: true, events: 5, head: await auditChainHead(handle.db) });
+    expect(await audit.verify(handle.db, { pageSize: 2 })).toEqual({ ok: true, events: 5, head: await audit.head(handle.db) });
   });
 
   it('reports the row whose detail was changed', async () => {
     const { handle } = await chain(5);
     const third = await seqOf(handle, 3);
     await asOwner(handle, (tx) => tx.update(auditEvents).set({ detail: { read: 'verifyIdentity', i: 99 } }).where(eq(auditEvents.seq, third)));
-    expect(await verifyAuditChain(handle.db)).toEqual({ ok: false, events: 2, brokenAt: third, why: 'contents do not match hash' });
+    expect(await audit.verify(handle.db)).toEqual({ ok: false, events: 2, brokenAt: third, why: 'contents do not match hash' });
   });
 
   it.each([
@@ -88,28 +90,28 @@ describe('audit chain', () => {
     const { handle } = await chain(5);
     const third = await seqOf(handle, 3);
     await asOwner(handle, (tx) => tx.update(auditEvents).set(change).where(eq(auditEvents.seq, third)));
-    expect(await verifyAuditChain(handle.db)).toEqual({ ok: false, events: 2, brokenAt: third, why: 'contents do not match hash' });
+    expect(await audit.verify(handle.db)).toEqual({ ok: false, events: 2, brokenAt: third, why: 'contents do not match hash' });
   });
 
   it('reports the row after one that was deleted', async () => {
     const { handle } = await chain(5);
     const [second, third] = [await seqOf(handle, 2), await seqOf(handle, 3)];
     await asOwner(handle, (tx) => tx.delete(auditEvents).where(eq(auditEvents.seq, second)));
-    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: false, brokenAt: third, why: 'previous hash does not match' });
+    expect(await audit.verify(handle.db)).toMatchObject({ ok: false, brokenAt: third, why: 'previous hash does not match' });
   });
 
   it('stays whole under concurrent appends', async () => {
     const { handle } = await chain(0);
-    await Promise.all(Array.from({ length: 30 }, (_, i) => handle.db.transaction((tx) => appendAudit(tx, event(i)))));
-    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, events: 30 });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => handle.db.transaction((tx) => audit.append(tx, event(i)))));
+    expect(await audit.verify(handle.db)).toMatchObject({ ok: true, events: 30 });
   });
 
   it('chains every queued event exactly once when replicas seal at the same time', async () => {
     const { handle } = await chain(2);
-    await Promise.all(Array.from({ length: 40 }, (_, i) => queueAudit(handle.db, [event(i)])));
-    const sealed = await Promise.all([sealQueuedAudit(handle.db, 7), sealQueuedAudit(handle.db, 7), sealQueuedAudit(handle.db, 7)]);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => audit.queue(handle.db, [event(i)])));
+    const sealed = await Promise.all([audit.seal(handle.db, 7), audit.seal(handle.db, 7), audit.seal(handle.db, 7)]);
     expect(sealed.reduce((a, b) => a + b, 0)).toBe(40);
-    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, events: 42 });
+    expect(await audit.verify(handle.db)).toMatchObject({ ok: true, events: 42 });
     expect(await handle.db.select().from(pendingAuditEvents)).toEqual([]);
   });
 
@@ -125,23 +127,23 @@ describe('audit chain', () => {
         prevHash = hash;
       }
     });
-    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: false, why: 'contents do not match hash' });
+    expect(await audit.verify(handle.db)).toMatchObject({ ok: false, why: 'contents do not match hash' });
   });
 
   it('detects events dropped from the end, given the head kept earlier', async () => {
     const { handle } = await chain(5);
-    const kept = (await auditChainHead(handle.db))!;
+    const kept = (await audit.head(handle.db))!;
     const fourth = await seqOf(handle, 4);
     await asOwner(handle, (tx) => tx.execute(sql`delete from audit_events where seq >= ${fourth}`));
-    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, events: 3 });
-    expect(await verifyAuditChain(handle.db, { expectedHead: kept })).toMatchObject({ ok: false, brokenAt: kept.seq, why: expect.stringContaining('missing') });
+    expect(await audit.verify(handle.db)).toMatchObject({ ok: true, events: 3 });
+    expect(await audit.verify(handle.db, { expectedHead: kept })).toMatchObject({ ok: false, brokenAt: kept.seq, why: expect.stringContaining('missing') });
   });
 
   it('detects a head that no longer matches what was kept', async () => {
     const { handle } = await chain(3);
-    const kept = (await auditChainHead(handle.db))!;
-    expect(await verifyAuditChain(handle.db, { expectedHead: { seq: kept.seq, hash: 'f'.repeat(64) } })).toMatchObject({ ok: false, brokenAt: kept.seq });
-    expect(await verifyAuditChain(handle.db, { expectedHead: kept })).toMatchObject({ ok: true, events: 3 });
+    const kept = (await audit.head(handle.db))!;
+    expect(await audit.verify(handle.db, { expectedHead: { seq: kept.seq, hash: 'f'.repeat(64) } })).toMatchObject({ ok: false, brokenAt: kept.seq });
+    expect(await audit.verify(handle.db, { expectedHead: kept })).toMatchObject({ ok: true, events: 3 });
   });
 
   describe('the table refuses changes (trigger)', () => {
@@ -160,7 +162,7 @@ describe('audit chain', () => {
 
     it('refuses DELETE of an event younger than 180 days', async () => {
       const { handle } = await chain(0);
-      await handle.db.transaction((tx) => appendAudit(tx, recent(1)));
+      await handle.db.transaction((tx) => audit.append(tx, recent(1)));
       expect(await refusal(handle.db.delete(auditEvents))).toMatch(/append-only: DELETE refused/);
       expect(await handle.db.select().from(auditEvents)).toHaveLength(1);
     });
@@ -168,7 +170,7 @@ describe('audit chain', () => {
     it('lets an event older than 180 days be deleted', async () => {
       const { handle } = await chain(0);
       const old = { ...event(1), at: new Date(Date.now() - 200 * 86_400_000) };
-      await handle.db.transaction((tx) => appendAudit(tx, old));
+      await handle.db.transaction((tx) => audit.append(tx, old));
       await handle.db.delete(auditEvents);
       expect(await handle.db.select().from(auditEvents)).toEqual([]);
     });
@@ -182,13 +184,28 @@ describe('audit chain', () => {
   it('publishes its head as a log line and the audit_chain_head_seq gauge', async () => {
     const app = await startTestApp({ env: { METRICS_TOKEN: TEST_METRICS_TOKEN } });
     cleanup.push(() => app.stop());
-    await app.db.transaction((tx) => appendAudit(tx, event(1)));
+    await app.db.transaction((tx) => app.audit.append(tx, event(1)));
     await app.publishAuditHead();
-    const head = (await auditChainHead(app.db))!;
+    const head = (await app.audit.head(app.db))!;
     const line = app.logs.lines.map((l) => JSON.parse(l) as { msg: string; auditHead?: unknown }).find((l) => l.msg === 'audit chain head');
     expect(line?.auditHead).toEqual(head);
     const metrics = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text();
     expect(metrics).toMatch(new RegExp(`^audit_chain_head_seq ${head.seq}$`, 'm'));
+  });
+
+  it('keeps two apps in one process each on its own key', async () => {
+    const keys = [Buffer.alloc(32, 1).toString('base64'), Buffer.alloc(32, 2).toString('base64')];
+    const [first, second] = await Promise.all(keys.map((key) => startTestApp({ env: { AUDIT_CHAIN_KEY: key } })));
+    cleanup.push(() => first.stop(), () => second.stop());
+    // Interleaved: each app's services write their events while the other app exists and writes too.
+    await verifiedUser(first, 'two-keys-a');
+    await verifiedUser(second, 'two-keys-b');
+    await verifiedUser(first, 'two-keys-c');
+    expect(await first.audit.verify(first.db)).toMatchObject({ ok: true });
+    expect(await second.audit.verify(second.db)).toMatchObject({ ok: true });
+    // Each chain is its own key's: under the other app's key, its first event already fails.
+    expect(await second.audit.verify(first.db)).toEqual({ ok: false, events: 0, brokenAt: await seqOf(first, 1), why: 'contents do not match hash' });
+    expect(await first.audit.verify(second.db)).toEqual({ ok: false, events: 0, brokenAt: await seqOf(second, 1), why: 'contents do not match hash' });
   });
 
   describe('npm run audit:verify', () => {
@@ -199,7 +216,7 @@ describe('audit chain', () => {
 
     it('exits 1 when the head given with --head is gone', async () => {
       const { url, handle } = await chain(3);
-      const kept = (await auditChainHead(handle.db))!;
+      const kept = (await audit.head(handle.db))!;
       expect(await auditVerify(url, ['--head', `${kept.seq}:${kept.hash}`])).toMatchObject({ code: 0 });
       await asOwner(handle, (tx) => tx.execute(sql`delete from audit_events where seq = ${kept.seq}`));
       expect(await auditVerify(url, ['--head', `${kept.seq}:${kept.hash}`])).toEqual({ code: 1, output: expect.stringContaining(`audit chain broken at seq ${kept.seq}: the head kept earlier is missing`) });

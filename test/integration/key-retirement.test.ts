@@ -7,16 +7,16 @@ import { ConfigError } from '../../src/config.js';
 import { newDataKey, parseMasterKeys } from '../../src/crypto/envelope.js';
 import { openPostgres, type DatabaseHandle } from '../../src/db/database.js';
 import { auditEvents, masterKeyVersions, userKeys } from '../../src/db/schema.js';
-import { useAuditChainKey, verifyAuditChain } from '../../src/services/audit-log.js';
 import { retireMasterKeyVersion, RetirementRefused } from '../../src/services/key-retirement.js';
 import { rotateDataKeys } from '../../src/services/key-rotation.js';
-import { gql, startTestApp, TEST_AUDIT_CHAIN_KEY, TEST_MASTER_KEY, tokenFor, type TestApp } from '../support/app.js';
+import { gql, startTestApp, TEST_AUDIT_CHAIN_KEY, TEST_MASTER_KEY, testAuditChain, tokenFor, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { DELETE, EXPORT, verifiedUser } from '../support/verified-user.js';
 
 const V1 = TEST_MASTER_KEY;
 const V2 = `v2:${Buffer.alloc(32, 8).toString('base64')}`;
 const BOTH = `${V1},${V2}`;
+const audit = testAuditChain();
 const DAY_MS = 86_400_000;
 const T0 = new Date('2027-01-10T00:00:00Z');
 const at = (days: number) => () => new Date(T0.getTime() + days * DAY_MS);
@@ -46,10 +46,9 @@ describe(retireMasterKeyVersion.name, () => {
     await app.stop();
     const handle = await openPostgres(url, { max: 2 });
     cleanup.push(() => handle.close());
-    useAuditChainKey(TEST_AUDIT_CHAIN_KEY);
     return { url, handle, users };
   }
-  const retire = (handle: DatabaseHandle, days: number, backupRetentionDays = 30) => retireMasterKeyVersion(handle.db, 1, { backupRetentionDays, clock: at(days) });
+  const retire = (handle: DatabaseHandle, days: number, backupRetentionDays = 30) => retireMasterKeyVersion(handle.db, audit, 1, { backupRetentionDays, clock: at(days) });
 
   it('refuses a version that still wraps data keys', async () => {
     const { handle } = await seeded();
@@ -65,32 +64,32 @@ describe(retireMasterKeyVersion.name, () => {
 
   it('refuses until BACKUP_RETENTION_DAYS have passed since the rotation emptied it, then retires it, audited', async () => {
     const { handle } = await seeded();
-    await rotateDataKeys(handle.db, parseMasterKeys(BOTH), { clock: at(0) });
+    await rotateDataKeys(handle.db, audit, parseMasterKeys(BOTH), { clock: at(0) });
     await expect(retire(handle, 29.9)).rejects.toThrow(`retire v1 on or after ${at(30)().toISOString()}`);
     expect(await retire(handle, 30)).toEqual({ version: 1, retiredAt: at(30)(), already: false });
     const [last] = await handle.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
     expect(last).toMatchObject({ action: 'keys.retired', detail: { version: 1, emptiedAt: T0.toISOString(), backupRetentionDays: 30 } });
-    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true });
+    expect(await audit.verify(handle.db)).toMatchObject({ ok: true });
     expect(await retire(handle, 40)).toEqual({ version: 1, retiredAt: at(30)(), already: true });
   });
 
   it('counts from the rotation that moved its last keys, when keys came back under it meanwhile', async () => {
     const { handle } = await seeded();
-    await rotateDataKeys(handle.db, parseMasterKeys(BOTH), { clock: at(0) });
+    await rotateDataKeys(handle.db, audit, parseMasterKeys(BOTH), { clock: at(0) });
     // A replica still running with v1 alone wraps a new user's key under it.
     const late = parseMasterKeys(V1).wrapDataKey(newDataKey(), 'retire-late');
     await handle.db.insert(userKeys).values({ userId: 'retire-late', keyVersion: late.version, wrappedKey: late.ciphertext, createdAt: at(10)() });
-    await rotateDataKeys(handle.db, parseMasterKeys(BOTH), { clock: at(20) });
+    await rotateDataKeys(handle.db, audit, parseMasterKeys(BOTH), { clock: at(20) });
     await expect(retire(handle, 31)).rejects.toThrow(`retire v1 on or after ${at(50)().toISOString()}`);
     expect((await retire(handle, 50)).already).toBe(false);
   });
 
   it('forgets the date a version emptied when a rotation finds keys under it again', async () => {
     const { handle } = await seeded();
-    await rotateDataKeys(handle.db, parseMasterKeys(BOTH), { clock: at(0) });
+    await rotateDataKeys(handle.db, audit, parseMasterKeys(BOTH), { clock: at(0) });
     const late = parseMasterKeys(V1).wrapDataKey(newDataKey(), 'retire-unreadable');
     await handle.db.insert(userKeys).values({ userId: 'retire-unreadable', keyVersion: 1, wrappedKey: late.ciphertext.subarray(1), createdAt: at(10)() });
-    expect((await rotateDataKeys(handle.db, parseMasterKeys(BOTH), { clock: at(20) })).unreadable).toBe(1);
+    expect((await rotateDataKeys(handle.db, audit, parseMasterKeys(BOTH), { clock: at(20) })).unreadable).toBe(1);
     expect(await handle.db.select().from(masterKeyVersions)).toEqual([{ version: 1, emptiedAt: null, retiredAt: null }]);
     await handle.db.delete(userKeys).where(eq(userKeys.userId, 'retire-unreadable'));
     await expect(retire(handle, 100)).rejects.toThrow(/no rotation has found v1 empty yet/);
@@ -98,7 +97,7 @@ describe(retireMasterKeyVersion.name, () => {
 
   it('keeps the service from starting while a retired version is still in REALNAME_MASTER_KEY, and starts without it', async () => {
     const { url, handle, users } = await seeded();
-    await rotateDataKeys(handle.db, parseMasterKeys(BOTH), { clock: at(0) });
+    await rotateDataKeys(handle.db, audit, parseMasterKeys(BOTH), { clock: at(0) });
     await retire(handle, 30);
     const refused = await startTestApp({ databaseUrl: url, env: { REALNAME_MASTER_KEY: BOTH } }).then(
       (app) => app.stop().then(() => undefined),
@@ -117,7 +116,7 @@ describe(retireMasterKeyVersion.name, () => {
     const refused = await run('npm', ['run', '--silent', 'keys:retire', '--', 'v1'], { env }).then(() => undefined, (error: { code: number; stderr: string }) => error);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('refused: v1 still wraps 2 data keys') });
 
-    await rotateDataKeys(handle.db, parseMasterKeys(BOTH));
+    await rotateDataKeys(handle.db, audit, parseMasterKeys(BOTH));
     await handle.db.update(masterKeyVersions).set({ emptiedAt: new Date(Date.now() - 31 * DAY_MS) });
     // Built by the first run's prekeys:retire.
     const { stdout } = await run('node', ['dist/scripts/retire-master-key.js', 'v1'], { env });

@@ -6,13 +6,14 @@ import { parseMasterKeys } from '../../src/crypto/envelope.js';
 import { openPostgres, type DatabaseHandle } from '../../src/db/database.js';
 import { userKeys } from '../../src/db/schema.js';
 import { rotateDataKeys } from '../../src/services/key-rotation.js';
-import { gql, startTestApp, TEST_AUDIT_CHAIN_KEY, TEST_MASTER_KEY, tokenFor, type TestApp } from '../support/app.js';
+import { gql, startTestApp, TEST_AUDIT_CHAIN_KEY, TEST_MASTER_KEY, testAuditChain, tokenFor, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { EXPORT, verifiedUser, type TestApplicant } from '../support/verified-user.js';
 
 const V1 = TEST_MASTER_KEY;
 const V2 = `v2:${Buffer.alloc(32, 8).toString('base64')}`;
 const BOTH = `${V1},${V2}`;
+const audit = testAuditChain();
 const run = promisify(execFile);
 
 describe(rotateDataKeys.name, () => {
@@ -64,7 +65,7 @@ describe(rotateDataKeys.name, () => {
   it('re-wraps every data key under the newest master key, page by page', async () => {
     const { url } = await database();
     await seed(url);
-    const report = await rotateDataKeys((await handleOn(url)).db, parseMasterKeys(BOTH), { pageSize: 1 });
+    const report = await rotateDataKeys((await handleOn(url)).db, audit, parseMasterKeys(BOTH), { pageSize: 1 });
     expect(report).toEqual({ toVersion: 2, rewrapped: 3, skipped: 0, unreadable: 0, keysByVersion: [{ keyVersion: 2, keys: 3 }] });
   });
 
@@ -72,9 +73,9 @@ describe(rotateDataKeys.name, () => {
     const { url } = await database();
     await seed(url);
     const handle = await handleOn(url);
-    await rotateDataKeys(handle.db, parseMasterKeys(BOTH));
+    await rotateDataKeys(handle.db, audit, parseMasterKeys(BOTH));
     const before = await handle.db.select().from(userKeys).orderBy(userKeys.userId);
-    const again = await rotateDataKeys(handle.db, parseMasterKeys(BOTH));
+    const again = await rotateDataKeys(handle.db, audit, parseMasterKeys(BOTH));
     expect(again.rewrapped).toBe(0);
     expect(await handle.db.select().from(userKeys).orderBy(userKeys.userId)).toEqual(before);
   });
@@ -82,7 +83,7 @@ describe(rotateDataKeys.name, () => {
   it('leaves every record readable by an app that holds only the new key', async () => {
     const { url } = await database();
     const users = await seed(url);
-    await rotateDataKeys((await handleOn(url)).db, parseMasterKeys(BOTH));
+    await rotateDataKeys((await handleOn(url)).db, audit, parseMasterKeys(BOTH));
     const app = await appOn(url, V2);
     expect(await exportedApplicants(app, users)).toEqual(expected(users));
   });

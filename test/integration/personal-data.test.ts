@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, consents, identities, pendingAuditEvents, userKeys, verifications } from '../../src/db/schema.js';
-import { verifyAuditChain } from '../../src/services/audit-log.js';
 import { PersonalDataService } from '../../src/services/personal-data.service.js';
 import { gql, redactorToken, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { DELETE, EXPORT, REDACT, startedUser, STATUS, TEST_USER_AGENT, verifiedUser } from '../support/verified-user.js';
@@ -129,7 +128,7 @@ describe(PersonalDataService.name, () => {
     it('keeps the audit chain verifying', async () => {
       const user = await verifiedUser(app, 'delete-chain');
       await gql(app, DELETE, {}, user.token);
-      expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true });
+      expect(await app.audit.verify(app.db)).toMatchObject({ ok: true });
       const actions = (await app.db.select().from(auditEvents).where(eq(auditEvents.subjectUserId, user.userId)).orderBy(auditEvents.seq)).map((e) => e.action);
       expect(actions).toEqual(['verification.started', 'verification.verified', 'personal_data.erased']);
     });
@@ -199,7 +198,7 @@ describe(PersonalDataService.name, () => {
         ['service:letter-backend', { read: 'verification' }],
       ]);
       expect(JSON.stringify(events)).not.toContain(user.idCardNumber.slice(6, 14));
-      expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true });
+      expect(await app.audit.verify(app.db)).toMatchObject({ ok: true });
     });
 
     it('records nothing when users read their own data', async () => {

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, consents, faceImages, identities, verifications } from '../../src/db/schema.js';
-import { verifyAuditChain } from '../../src/services/audit-log.js';
 import { RetentionService } from '../../src/services/retention.service.js';
 import { gql, startTestApp, type TestApp } from '../support/app.js';
 import { operatorToken } from '../support/operator.js';
@@ -23,7 +22,7 @@ describe(RetentionService.name, () => {
     await app?.stop();
   });
 
-  const purgeAt = (daysFromNow: number) => new RetentionService(app.db, { failedRetentionDays: 90, identityRenewalGraceDays: 30 }, () => new Date(Date.now() + daysFromNow * DAY_MS)).purge();
+  const purgeAt = (daysFromNow: number) => new RetentionService(app.db, app.audit, { failedRetentionDays: 90, identityRenewalGraceDays: 30 }, () => new Date(Date.now() + daysFromNow * DAY_MS)).purge();
   const row = async (id: string) => (await app.db.select().from(verifications).where(eq(verifications.id, id)))[0]!;
   const consentOf = async (id: string) => (await app.db.select().from(consents).where(eq(consents.id, (await row(id)).consentId!)))[0]!;
 
@@ -86,7 +85,7 @@ describe(RetentionService.name, () => {
     const [last] = await app.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
     expect(last).toMatchObject({ action: 'retention.purged', actor: 'retention', detail: { ...counts, retentionDays: 90 } });
     expect(counts.attempts).toBeGreaterThanOrEqual(1);
-    expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true });
+    expect(await app.audit.verify(app.db)).toMatchObject({ ok: true });
   });
 
   it('appends no event when nothing is due', async () => {
@@ -111,7 +110,7 @@ describe('VERIFIED records', () => {
     await app?.stop();
   });
 
-  const purgeAt = (daysFromNow: number) => new RetentionService(app.db, { failedRetentionDays: 90, identityRenewalGraceDays: 10 }, () => new Date(Date.now() + daysFromNow * DAY_MS)).purge();
+  const purgeAt = (daysFromNow: number) => new RetentionService(app.db, app.audit, { failedRetentionDays: 90, identityRenewalGraceDays: 10 }, () => new Date(Date.now() + daysFromNow * DAY_MS)).purge();
   const row = async (id: string) => (await app.db.select().from(verifications).where(eq(verifications.id, id)))[0]!;
   const imagesOf = (userId: string) => app.db.select().from(faceImages).where(eq(faceImages.userId, userId));
   const purgeEvents = (userId: string) => app.db.select().from(auditEvents).where(and(eq(auditEvents.subjectUserId, userId), eq(auditEvents.action, 'retention.identity_purged')));
@@ -148,7 +147,7 @@ describe('VERIFIED records', () => {
     expect(await purgeEvents(user.userId)).toEqual([
       expect.objectContaining({ actor: 'retention', verificationId: user.verificationId, detail: { reason: 'EXPIRED' } }),
     ]);
-    expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true });
+    expect(await app.audit.verify(app.db)).toMatchObject({ ok: true });
   });
 
   it('erases a record once a newer verification of the same user replaced it, and keeps the new one', async () => {

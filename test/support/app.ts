@@ -7,12 +7,15 @@ import { createApp, type App, type AppOverrides } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
 import { createLogger } from '../../src/logger.js';
+import { AuditChain } from '../../src/services/audit-log.js';
 import { createTestDatabase, TEST_REDIS_URL } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 export const TEST_MASTER_KEY = `v1:${Buffer.alloc(32, 7).toString('base64')}`;
 export const TEST_INDEX_KEY = Buffer.alloc(32, 9).toString('base64');
 export const TEST_AUDIT_CHAIN_KEY = Buffer.alloc(32, 5).toString('base64');
+/** The chain a test app writes (under TEST_AUDIT_CHAIN_KEY), for tests that write or check one without an app. */
+export const testAuditChain = () => new AuditChain(TEST_AUDIT_CHAIN_KEY);
 export const TEST_ISSUER = 'https://id.weiai.test';
 export const TEST_AUDIENCE = 'realname';
 export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';

@@ -4,10 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { AccessLog } from '../../src/services/access-log.js';
+import { AuditChain } from '../../src/services/audit-log.js';
 
 const service: Actor = { kind: 'service', subject: 'letter-backend' };
 const clock = () => new Date('2026-11-01T00:00:00Z');
 const dialect = new PgDialect();
+/** Queuing takes no key; a chain is needed all the same. */
+const audit = new AuditChain('unit-test-chain-key');
 
 /**
  * Just enough of drizzle for the queue's one statement: records each insert's rows (its JSON
@@ -42,7 +45,7 @@ function fakeDatabase(fail: () => boolean) {
 describe(AccessLog.name, () => {
   it('writes the reads of one event-loop turn in one insert, every event in it', async () => {
     const { db, inserts } = fakeDatabase(() => false);
-    const log = new AccessLog(db, clock);
+    const log = new AccessLog(db, audit, clock);
     await Promise.all(Array.from({ length: 50 }, (_, i) => log.serviceRead(service, `user-${i}`, 'verifyIdentity')));
     expect(inserts).toHaveLength(1);
     expect(inserts[0]!.map((row) => row.subject_user_id)).toEqual(Array.from({ length: 50 }, (_, i) => `user-${i}`));
@@ -50,7 +53,7 @@ describe(AccessLog.name, () => {
 
   it('answers no read before its batch is stored', async () => {
     const { db, inserts, holdNext } = fakeDatabase(() => false);
-    const log = new AccessLog(db, clock);
+    const log = new AccessLog(db, audit, clock);
     const release = holdNext();
     let answered = false;
     const read = log.serviceRead(service, 'u', 'verifyIdentity').then(() => (answered = true));
@@ -63,7 +66,7 @@ describe(AccessLog.name, () => {
 
   it('puts the reads arriving while an insert is in flight in the next one', async () => {
     const { db, inserts, holdNext } = fakeDatabase(() => false);
-    const log = new AccessLog(db, clock);
+    const log = new AccessLog(db, audit, clock);
     const release = holdNext();
     const first = log.serviceRead(service, 'first', 'verifyIdentity');
     await new Promise((resolve) => setImmediate(resolve));
@@ -75,7 +78,7 @@ describe(AccessLog.name, () => {
 
   it('writes nothing for users reading their own data', async () => {
     const { db, inserts } = fakeDatabase(() => false);
-    await new AccessLog(db, clock).serviceRead({ kind: 'user', userId: 'u' }, 'u', 'userAuthStatus');
+    await new AccessLog(db, audit, clock).serviceRead({ kind: 'user', userId: 'u' }, 'u', 'userAuthStatus');
     await new Promise((resolve) => setImmediate(resolve));
     expect(inserts).toEqual([]);
   });
@@ -83,7 +86,7 @@ describe(AccessLog.name, () => {
   it('fails every read of a batch that cannot be stored, and recovers after', async () => {
     let down = true;
     const { db, inserts } = fakeDatabase(() => down);
-    const log = new AccessLog(db, clock);
+    const log = new AccessLog(db, audit, clock);
     const reads = Array.from({ length: 4 }, (_, i) => log.serviceRead(service, `user-${i}`, 'verifyIdentity'));
     const outcomes = await Promise.allSettled(reads);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
