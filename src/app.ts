@@ -41,7 +41,7 @@ import { PersonalDataVault } from './services/vault.js';
 import { VerificationResultService } from './services/verification-result.service.js';
 import { VerificationWatch } from './services/verification-watch.js';
 import { VerificationService } from './services/verification.service.js';
-import { useWebhookOutbox } from './services/webhook-outbox.js';
+import { WebhookOutbox } from './services/webhook-outbox.js';
 import { WebhookService } from './services/webhook.service.js';
 import { verificationRepository } from './repositories/verification.repository.js';
 import { runInScope } from './telemetry/context.js';
@@ -133,10 +133,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       unlistenGate();
       unlistenGateReconnect();
     });
-    useWebhookOutbox(config.WEBHOOK_URL ? { maxAgeHours: config.WEBHOOK_MAX_AGE_HOURS } : undefined);
+    const outbox = new WebhookOutbox(config.WEBHOOK_URL ? { maxAgeHours: config.WEBHOOK_MAX_AGE_HOURS } : undefined);
     const webhooks = new WebhookService({
       db,
       audit,
+      outbox,
       settings: config.WEBHOOK_URL
         ? {
             url: config.WEBHOOK_URL,
@@ -162,7 +163,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       accessLog,
       cache: gateCache,
     });
-    const denylist = new DenylistService(db, blindIndex, bus, audit, clock, log);
+    const denylist = new DenylistService(db, blindIndex, bus, audit, outbox, clock, log);
     const limitsStore = redis && { client: redis, prefix: config.REDIS_KEY_PREFIX };
     const guard = denylist.guard(createStartGuard(
       authStatus,
@@ -176,6 +177,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       vault,
       bus,
       audit,
+      outbox,
       settings: {
         identityValidityDays: config.IDENTITY_VALIDITY_DAYS,
         maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS,
@@ -218,6 +220,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         vault,
         bus,
         audit,
+        outbox,
         clock,
         log,
         backups: { retentionDays: config.BACKUP_RETENTION_DAYS, masterKeyVersions: keyring.versions() },
@@ -230,6 +233,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         vault,
         bus,
         audit,
+        outbox,
         { approvalsRequired: config.REVIEW_TWO_PERSON ? 2 : 1, identityValidityDays: config.IDENTITY_VALIDITY_DAYS, maxAccountsPerIdentity: config.IDENTITY_MAX_ACCOUNTS },
         clock,
         log,
@@ -243,6 +247,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         authStatus,
         bus,
         audit,
+        outbox,
         revealLimit: { perOperator: config.REVEAL_LIMIT_PER_OPERATOR, windowSeconds: config.REVEAL_LIMIT_WINDOW_SECONDS },
         redis: limitsStore,
         clock,

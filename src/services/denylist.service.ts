@@ -12,7 +12,7 @@ import type { AuditChain } from './audit-log.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
 import type { RequestMeta } from '../domain/application.js';
 import type { StartGuard } from './start-guard.js';
-import { recordRevocations } from './webhook-outbox.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 export interface DenylistChange {
   kind: DenylistKind;
@@ -33,6 +33,7 @@ export class DenylistService {
     private readonly blindIndex: BlindIndex,
     private readonly bus: EventBus,
     private readonly audit: AuditChain,
+    private readonly outbox: WebhookOutbox,
     private readonly clock: () => Date,
     private readonly log: Logger,
   ) {}
@@ -81,7 +82,7 @@ export class DenylistService {
         : await denylistRepository.remove(tx, kind, value);
       const accounts = kind === 'USER' ? { bound: [value], tried: [] } : await operatorRepository.accountsByIndex(tx, value);
       const affected = [...new Set([...accounts.bound, ...accounts.tried])];
-      if (deny && changed) await recordRevocations(tx, accounts.bound, 'DENIED', now, { kind, value });
+      if (deny && changed) await this.outbox.recordRevocations(tx, accounts.bound, 'DENIED', now, { kind, value });
       // Each account holding the number sees the operator's action in its own trail.
       const action = `${deny ? 'deny' : 'allow'}_${kind === 'USER' ? 'user' : 'id_number'}`;
       await auditOperatorAction(this.audit, tx, operator, action, affected.length ? affected : [null], now, { reason, changed, ...(kind === 'ID_NUMBER' ? { indexRef: reference } : {}) });

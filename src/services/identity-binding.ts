@@ -2,7 +2,7 @@ import type { Executor } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
-import { recordIdentityVerified } from './webhook-outbox.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 /** How many accounts one ID number may be bound to, and for how long a binding is valid. */
 export interface BindingRules {
@@ -17,7 +17,7 @@ const DAY_MS = 86_400_000;
  * `identityValidityDays`; false when they hold every slot. Concurrent bindings of one number can
  * pick the same slot: the unique index lets one through, and the others see `isSlotRace`.
  */
-export async function bindIdentity(tx: Executor, row: Pick<VerificationRow, 'id' | 'userId' | 'idNumberIndex' | 'mode'>, rules: BindingRules, now: Date): Promise<boolean> {
+export async function bindIdentity(outbox: WebhookOutbox, tx: Executor, row: Pick<VerificationRow, 'id' | 'userId' | 'idNumberIndex' | 'mode'>, rules: BindingRules, now: Date): Promise<boolean> {
   const held = new Set(await identityRepository.slotsHeldByOthers(tx, row.idNumberIndex!, row.userId));
   const slot = [...Array(rules.maxAccountsPerIdentity).keys()].find((s) => !held.has(s));
   if (slot === undefined) return false;
@@ -33,7 +33,7 @@ export async function bindIdentity(tx: Executor, row: Pick<VerificationRow, 'id'
     faceCheckedAt: row.mode === 'MANUAL' ? null : now,
   };
   await identityRepository.upsert(tx, binding);
-  await recordIdentityVerified(tx, binding, now);
+  await outbox.recordIdentityVerified(tx, binding, now);
   return true;
 }
 

@@ -15,7 +15,7 @@ import type { AuditChain, AuditDetail } from './audit-log.js';
 import type { PersonalDataLimiter } from './personal-data-limits.js';
 import { announce, moveVerification } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
-import { recordRevocations } from './webhook-outbox.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 export interface PersonalDataExport {
   userId: string;
@@ -72,6 +72,7 @@ export interface PersonalDataServiceDeps {
   vault: PersonalDataVault;
   bus: EventBus;
   audit: AuditChain;
+  outbox: WebhookOutbox;
   clock: () => Date;
   log: Logger;
   backups: BackupPolicy;
@@ -87,13 +88,14 @@ export class PersonalDataService {
   private readonly vault;
   private readonly bus;
   private readonly audit;
+  private readonly outbox;
   private readonly clock;
   private readonly log;
   private readonly backups;
   private readonly limit;
 
   constructor(deps: PersonalDataServiceDeps) {
-    ({ db: this.db, vault: this.vault, bus: this.bus, audit: this.audit, clock: this.clock, log: this.log, backups: this.backups } = deps);
+    ({ db: this.db, vault: this.vault, bus: this.bus, audit: this.audit, outbox: this.outbox, clock: this.clock, log: this.log, backups: this.backups } = deps);
     this.limit = deps.limit ?? (async () => {});
   }
 
@@ -185,7 +187,7 @@ export class PersonalDataService {
       const open = await verificationRepository.openForUser(tx, userId);
       const moved = open && (await moveVerification(this.audit, tx, open.id, { to: 'CANCELED', failureCode: 'CANCELED_BY_USER', actor }, erasedAt));
       if (moved) canceled.push(moved);
-      await recordRevocations(tx, [userId], 'ERASED', erasedAt);
+      await this.outbox.recordRevocations(tx, [userId], 'ERASED', erasedAt);
       const counts = {
         verificationsCanceled: canceled.length,
         verificationsErased: (await personalDataRepository.eraseVerifications(tx, userId)).length,

@@ -18,7 +18,7 @@ import { recordConsent } from './attempt-record.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
 import { bindIdentity, isSlotRace } from './identity-binding.js';
 import { announce, moveVerification } from './transitions.js';
-import { recordReviewDecided } from './webhook-outbox.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 import type { StartGuard } from './start-guard.js';
 import type { PersonalDataVault } from './vault.js';
 import { isUuid } from '../domain/actor.js';
@@ -51,6 +51,7 @@ export class ReviewService {
     private readonly vault: PersonalDataVault,
     private readonly bus: EventBus,
     private readonly audit: AuditChain,
+    private readonly outbox: WebhookOutbox,
     private readonly settings: ReviewSettings,
     private readonly clock: () => Date,
     private readonly log: Logger,
@@ -297,7 +298,7 @@ export class ReviewService {
           const row = await moveVerification(this.audit, tx, found.verificationId, { to: 'VERIFIED', actor: by }, now);
           if (!row) return undefined;
           // Refused, not failed: the operator may release the other binding (a stolen identity) and approve again.
-          if (!(await bindIdentity(tx, row, this.settings, now))) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND, '该身份证已绑定其他账号,请先解除其他账号的绑定');
+          if (!(await bindIdentity(this.outbox, tx, row, this.settings, now))) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND, '该身份证已绑定其他账号,请先解除其他账号的绑定');
           await this.close(tx, found, { status: 'APPROVED', approvedBy, decidedBy: by, decisionReason: reason, decidedAt: now }, 'review_approved', operator, reason, now, found.approvedBy);
           return row;
         });
@@ -325,7 +326,7 @@ export class ReviewService {
     // Rolls the move back too: another operator decided (or added an approval) meanwhile.
     if (!closed) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该审核已被他人处理,请刷新后重试');
     await auditOperatorAction(this.audit, tx, operator, action, [found.userId], now, { reason, caseId: found.id }, found.verificationId);
-    await recordReviewDecided(tx, { userId: found.userId, caseId: found.id, decision: closed.status === 'APPROVED' ? 'APPROVED' : 'REJECTED' }, now);
+    await this.outbox.recordReviewDecided(tx, { userId: found.userId, caseId: found.id, decision: closed.status === 'APPROVED' ? 'APPROVED' : 'REJECTED' }, now);
   }
 
   /** A case whose verification is no longer open was overtaken by a new start of the user: withdrawn. */

@@ -19,7 +19,7 @@ import type { AuditChain, AuditDetail } from './audit-log.js';
 import { checkUserId } from './denylist.service.js';
 import { auditOperatorAction, requireOperator, type Operator } from './operator-audit.js';
 import type { PersonalDataVault } from './vault.js';
-import { recordRevocations } from './webhook-outbox.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 export interface RevealLimit {
   perOperator: number;
@@ -33,6 +33,7 @@ export interface SupportServiceDeps {
   authStatus: AuthStatusService;
   bus: EventBus;
   audit: AuditChain;
+  outbox: WebhookOutbox;
   revealLimit: RevealLimit;
   /** Shares the reveal limit across replicas; without it each replica counts alone. */
   redis: { client: Redis; prefix: string } | undefined;
@@ -69,11 +70,12 @@ export class SupportService {
   private readonly authStatus;
   private readonly bus;
   private readonly audit;
+  private readonly outbox;
   private readonly clock;
   private readonly log;
 
   constructor({ revealLimit, redis, ...deps }: SupportServiceDeps) {
-    ({ db: this.db, vault: this.vault, blindIndex: this.blindIndex, authStatus: this.authStatus, bus: this.bus, audit: this.audit, clock: this.clock, log: this.log } = deps);
+    ({ db: this.db, vault: this.vault, blindIndex: this.blindIndex, authStatus: this.authStatus, bus: this.bus, audit: this.audit, outbox: this.outbox, clock: this.clock, log: this.log } = deps);
     const options = { keyPrefix: `${redis?.prefix ?? ''}rl:reveal`, points: revealLimit.perOperator, duration: revealLimit.windowSeconds };
     this.#revealLimiter = redis
       ? new RateLimiterRedis({ ...options, storeClient: redis.client, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(options) })
@@ -167,7 +169,7 @@ export class SupportService {
     const reason = operatorReason(rawReason);
     const now = this.clock();
     const released = await this.db.transaction(async (tx) => {
-      await recordRevocations(tx, [userId], 'RELEASED', now);
+      await this.outbox.recordRevocations(tx, [userId], 'RELEASED', now);
       const [removed] = await identityRepository.deleteForUser(tx, userId);
       await auditOperatorAction(this.audit, tx, operator, 'release_identity', [userId], now, { reason, released: Boolean(removed) });
       return Boolean(removed);

@@ -11,6 +11,7 @@ import type { AuditChain } from './audit-log.js';
 import { bindIdentity, isSlotRace, recordFaceCheck } from './identity-binding.js';
 import { announce, moveVerification, type Move } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 export interface ResultSettings {
   identityValidityDays: number;
@@ -46,6 +47,7 @@ export interface VerificationResultServiceDeps {
   vault: PersonalDataVault;
   bus: EventBus;
   audit: AuditChain;
+  outbox: WebhookOutbox;
   settings: ResultSettings;
   clock: () => Date;
   log: Logger;
@@ -65,12 +67,13 @@ export class VerificationResultService {
   private readonly vault;
   private readonly bus;
   private readonly audit;
+  private readonly outbox;
   private readonly settings;
   private readonly clock;
   private readonly log;
 
   constructor(deps: VerificationResultServiceDeps) {
-    ({ db: this.db, provider: this.provider, vault: this.vault, bus: this.bus, audit: this.audit, settings: this.settings, clock: this.clock, log: this.log } = deps);
+    ({ db: this.db, provider: this.provider, vault: this.vault, bus: this.bus, audit: this.audit, outbox: this.outbox, settings: this.settings, clock: this.clock, log: this.log } = deps);
   }
 
   /**
@@ -111,7 +114,7 @@ export class VerificationResultService {
       // A step-up keeps no face image, whatever FACE_IMAGE_RETENTION_DAYS says: it only confirms the
       // person at the gate is the one already bound, and a renewal or first start already kept one.
       if (moved.purpose === 'STEP_UP') return recordFaceCheck(tx, moved, this.clock());
-      if (!(await bindIdentity(tx, moved, this.settings, this.clock()))) throw new IdentityBound();
+      if (!(await bindIdentity(this.outbox, tx, moved, this.settings, this.clock()))) throw new IdentityBound();
       if (outcome.faceImage) await this.keepFaceImage(tx, moved, outcome.faceImage);
     };
     // Concurrent bindings of one number can pick the same free slot; the unique index lets one

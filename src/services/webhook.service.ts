@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import { webhookRepository, type WebhookDeliveryStatus, type WebhookEventRow } from '../repositories/webhook.repository.js';
 import type { AuditChain } from './audit-log.js';
 import { auditOperatorAction, requireOperator } from './operator-audit.js';
-import { recordWebhookEvent } from './webhook-outbox.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 export interface WebhookSettings {
   url: string;
@@ -22,6 +22,7 @@ export interface WebhookSettings {
 export interface WebhookServiceDeps {
   db: Database;
   audit: AuditChain;
+  outbox: WebhookOutbox;
   /** Undefined without WEBHOOK_URL: operators still see the table, nothing is sent. */
   settings: WebhookSettings | undefined;
   clock: () => Date;
@@ -53,6 +54,7 @@ const SWEEP_BATCH = 500;
 export class WebhookService {
   private readonly db;
   private readonly audit;
+  private readonly outbox;
   private readonly settings;
   private readonly clock;
   private readonly log;
@@ -61,7 +63,7 @@ export class WebhookService {
   private readonly onAttempt;
 
   constructor(deps: WebhookServiceDeps) {
-    ({ db: this.db, audit: this.audit, settings: this.settings, clock: this.clock, log: this.log } = deps);
+    ({ db: this.db, audit: this.audit, outbox: this.outbox, settings: this.settings, clock: this.clock, log: this.log } = deps);
     this.random = deps.random ?? Math.random;
     this.fetch = deps.fetch ?? globalThis.fetch;
     this.onAttempt = deps.onAttempt ?? (() => {});
@@ -151,7 +153,7 @@ export class WebhookService {
     for (;;) {
       const batch = await webhookRepository.expiringBetween(this.db, type, from, to, SWEEP_BATCH);
       for (const { userId, expiresAt } of batch) {
-        if (await recordWebhookEvent(this.db, { type, userId, data: dataOf(expiresAt), dedupeKey: lifecycleDedupeKey(type, userId, expiresAt) }, now)) written++;
+        if (await this.outbox.record(this.db, { type, userId, data: dataOf(expiresAt), dedupeKey: lifecycleDedupeKey(type, userId, expiresAt) }, now)) written++;
       }
       if (batch.length < SWEEP_BATCH) return written;
     }
