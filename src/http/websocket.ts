@@ -12,6 +12,7 @@ import type { RequestMeta } from '../domain/application.js';
 import type { Actor } from '../domain/actor.js';
 import { actorLabel } from '../domain/actor.js';
 import { addressKey } from '../domain/client-address.js';
+import { closingIterator } from '../pubsub/closing-iterator.js';
 import type { Authenticator } from './auth.js';
 import type { Metrics } from './metrics.js';
 
@@ -201,36 +202,8 @@ export function checkedDocuments(check: (query: string) => Checked) {
 const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
-/**
- * Counts an open subscription until graphql-ws ends it. Not an async generator: one parked in
- * `yield*` on an idle subscription would queue graphql-ws's return() until the next event, so the
- * inner iterator (and its broker channel) would never be released. return() goes through at once.
- */
+/** Counts an open subscription until graphql-ws ends it; its return() reaches the resolver's iterator. */
 function counted(results: AsyncIterable<ExecutionResult>, metrics: Metrics): AsyncIterableIterator<ExecutionResult> {
-  const inner = results[Symbol.asyncIterator]();
-  let open = true;
-  const close = () => {
-    if (open) metrics.subscriptionsOpen.dec();
-    open = false;
-  };
   metrics.subscriptionsOpen.inc();
-  return {
-    next: async () => {
-      try {
-        const step = await inner.next();
-        if (step.done) close();
-        return step;
-      } catch (error) {
-        close();
-        throw error;
-      }
-    },
-    return: async (value?: unknown) => {
-      close();
-      return (await inner.return?.(value)) ?? { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  return closingIterator(results[Symbol.asyncIterator](), () => metrics.subscriptionsOpen.dec());
 }

@@ -2,6 +2,7 @@ import type { Database } from '../db/database.js';
 import { canSee, isUuid, type Actor } from '../domain/actor.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { isTerminal } from '../domain/verification-status.js';
+import { closingIterator } from '../pubsub/closing-iterator.js';
 import type { EventBus } from '../pubsub/event-bus.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 
@@ -42,35 +43,14 @@ export class VerificationWatch {
       }
     }
     const generator = states();
-    const close = () => {
+    // Only next() reaches the generator: parked in `for await`, it would take a return() only once
+    // the next event arrives, so an idle client's unsubscribe would leak the listener. Stopping the
+    // signals ends it instead.
+    return closingIterator({ next: () => generator.next() }, () => {
       unlisten();
       unlistenReconnect();
       events.stop();
-    };
-    // A generator parked in `for await` cannot run its finally until the next event arrives, so an
-    // idle client's unsubscribe would leak the listener: return() aborts the wait first.
-    const iterator: AsyncIterableIterator<VerificationRow> = {
-      next: async () => {
-        try {
-          const step = await generator.next();
-          if (step.done) close();
-          return step;
-        } catch (error) {
-          close();
-          throw error;
-        }
-      },
-      return: async () => {
-        close();
-        return { done: true, value: undefined };
-      },
-      throw: async (error) => {
-        close();
-        throw error;
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    });
   }
 }
 
