@@ -49,6 +49,33 @@ describe('access log on PostgreSQL', () => {
     expect(await audit.verify(handle.db)).toMatchObject({ ok: true, events: 200 });
   });
 
+  it('writes the reads of later turns while earlier batches are in flight, a few at once, and loses none', async () => {
+    const { handle } = await database();
+    let inFlight = 0;
+    let most = 0;
+    const execute = handle.db.execute.bind(handle.db);
+    handle.db.execute = (async (query: Parameters<typeof execute>[0]) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await execute(query);
+      } finally {
+        inFlight--;
+      }
+    }) as typeof handle.db.execute;
+    const log = new AccessLog(handle.db, audit, () => new Date(Date.UTC(2026, 10, 1)));
+    const reads: Promise<void>[] = [];
+    for (let turn = 0; turn < 12; turn++) {
+      for (let i = 0; i < 20; i++) reads.push(log.serviceRead(service, `user-${turn}-${i}`, 'verifyIdentity'));
+      await new Promise((next) => setImmediate(next));
+    }
+    await Promise.all(reads);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(4);
+    expect(await handle.db.select().from(pendingAuditEvents)).toHaveLength(240);
+    expect(await log.seal()).toBe(240);
+    expect(await audit.verify(handle.db)).toMatchObject({ ok: true, events: 240 });
+  });
+
   it('fails each read of a batch the database refuses, and stores none of it', async () => {
     const { handle } = await database();
     const log = new AccessLog(handle.db, audit, () => new Date(Date.UTC(2026, 10, 1)));
