@@ -84,7 +84,7 @@ describe('adminUser', () => {
     expect(facts.attempts.map((a) => a.id)).toEqual([verified.verificationId, failedId]);
     const stored = await app.db.select().from(consents).where(eq(consents.userId, 'au-facts'));
     expect(facts.consents).toHaveLength(stored.length);
-    for (const consent of facts.consents) expect(Object.keys(consent).sort()).toEqual(['acceptedAt', 'biometric', 'version']);
+    for (const consent of facts.consents) expect(Object.keys(consent).sort()).toEqual(['acceptedAt', 'biometric', 'purpose', 'version']);
   });
 
   it('has no identity verification for an unverified user', async () => {
