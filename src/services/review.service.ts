@@ -13,7 +13,7 @@ import { denylistRepository } from '../repositories/denylist.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { reviewRepository, type ReviewCaseRow, type ReviewStatus } from '../repositories/review.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
-import type { AuditChain } from './audit-log.js';
+import type { AuditChain, AuditDetail } from './audit-log.js';
 import { recordConsent } from './attempt-record.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
 import { bindIdentity, isSlotRace } from './identity-binding.js';
@@ -37,6 +37,22 @@ export interface ReviewPage {
 }
 
 const DAY_MS = 86_400_000;
+
+/** What a new case carries, from a failed attempt or from a document review request. */
+interface OpeningCase {
+  name: string;
+  number: string;
+  note: string | null;
+  documentType: VerificationRow['documentType'];
+  idNumberIndex: string;
+  consentId: VerificationRow['consentId'];
+  failedVerificationId: string | null;
+  failureCode: ReviewCaseRow['failureCode'];
+  detail: AuditDetail;
+}
+
+/** Two requests of one user at once: the unique open case (or open attempt) refused the later one. */
+const isOpenCaseRace = (error: unknown) => isUniqueViolation(error, 'review_cases_one_open_idx') || isUniqueViolation(error, 'verifications_one_open_idx');
 const sealedAad = (table: string, column: string, rowId: string) => ({ table, column, rowId });
 
 /**
@@ -81,62 +97,21 @@ export class ReviewService {
     ]);
     if (!name || !number || !failed.idNumberIndex) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该认证记录已过保存期限,请重新发起认证');
 
-    const id = randomUUID();
-    const caseId = randomUUID();
-    const [nameCipher, idNumberCipher, noteCipher] = await this.vault.seal(actor.userId, [
-      { aad: sealedAad('verifications', 'name_cipher', id), value: name },
-      { aad: sealedAad('verifications', 'id_number_cipher', id), value: number },
-      ...(note ? [{ aad: sealedAad('review_cases', 'note_cipher', caseId), value: note }] : []),
-    ]);
-    const now = this.clock();
-    const superseded: VerificationRow[] = [];
     try {
-      const { row, opened } = await this.db.transaction(async (tx) => {
-        // One open attempt per user: a pending automatic one gives way to the review, as to a new start.
-        const pending = await verificationRepository.openForUser(tx, actor.userId);
-        const moved = pending && (await moveVerification(this.audit, tx, pending.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${actor.userId}` }, now));
-        if (moved) superseded.push(moved);
-        const row = await verificationRepository.insert(tx, {
-          id,
-          userId: actor.userId,
-          status: 'PROCESSING',
-          mode: 'MANUAL',
-          documentType: failed.documentType,
-          nameCipher,
-          idNumberCipher,
-          idNumberIndex: failed.idNumberIndex,
-          consentId: failed.consentId,
-          outerOrderNo: id.replaceAll('-', ''),
-          createdAt: now,
-          updatedAt: now,
-          expiresAt: new Date(now.getTime() + REVIEW_OPEN_DAYS * DAY_MS),
-        });
-        const opened = await reviewRepository.insert(tx, {
-          id: caseId,
-          userId: actor.userId,
-          failedVerificationId: failed.id,
-          verificationId: id,
-          status: 'OPEN',
-          failureCode: failed.failureCode!,
-          noteCipher: noteCipher ?? null,
-          createdAt: now,
-        });
-        await this.audit.append(tx, {
-          at: now,
-          actor: `user:${actor.userId}`,
-          action: 'review.requested',
-          subjectUserId: actor.userId,
-          verificationId: id,
-          detail: { caseId, failureCode: failed.failureCode, failedVerificationId: failed.id, withNote: note !== null },
-        });
-        return { row, opened };
+      return await this.open(actor.userId, {
+        name,
+        number,
+        note,
+        documentType: failed.documentType,
+        idNumberIndex: failed.idNumberIndex,
+        consentId: failed.consentId,
+        failedVerificationId: failed.id,
+        failureCode: failed.failureCode!,
+        detail: { failureCode: failed.failureCode, failedVerificationId: failed.id },
       });
-      for (const s of superseded) await announce(this.bus, this.log, s);
-      await announce(this.bus, this.log, row, 'started');
-      return opened;
     } catch (error) {
       // A concurrent request of the same user opened the case first: theirs stands.
-      if (!isUniqueViolation(error, 'review_cases_one_open_idx') && !isUniqueViolation(error, 'verifications_one_open_idx')) throw error;
+      if (!isOpenCaseRace(error)) throw error;
       const winner = await reviewRepository.openForUser(this.db, actor.userId);
       if (!winner) throw error;
       return winner;
@@ -160,63 +135,82 @@ export class ReviewService {
     await this.guard.check(actor.userId, idNumberIndex, meta);
     const consentId = await recordConsent(this.db, actor.userId, meta, this.clock(), 'DOCUMENT_REVIEW');
 
-    const id = randomUUID();
-    const caseId = randomUUID();
-    const [nameCipher, idNumberCipher, noteCipher] = await this.vault.seal(actor.userId, [
-      { aad: sealedAad('verifications', 'name_cipher', id), value: application.realName },
-      { aad: sealedAad('verifications', 'id_number_cipher', id), value: application.documentNumber },
-      ...(application.note ? [{ aad: sealedAad('review_cases', 'note_cipher', caseId), value: application.note }] : []),
-    ]);
-    const now = this.clock();
     try {
-      const { row, opened, superseded } = await this.db.transaction(async (tx) => {
-        const pending = await verificationRepository.openForUser(tx, actor.userId);
-        const superseded = pending && (await moveVerification(this.audit, tx, pending.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${actor.userId}` }, now));
-        const row = await verificationRepository.insert(tx, {
-          id,
-          userId: actor.userId,
-          status: 'PROCESSING',
-          mode: 'MANUAL',
-          documentType: application.documentType,
-          nameCipher,
-          idNumberCipher,
-          idNumberIndex,
-          consentId,
-          outerOrderNo: id.replaceAll('-', ''),
-          createdAt: now,
-          updatedAt: now,
-          expiresAt: new Date(now.getTime() + REVIEW_OPEN_DAYS * DAY_MS),
-        });
-        const opened = await reviewRepository.insert(tx, {
-          id: caseId,
-          userId: actor.userId,
-          failedVerificationId: null,
-          verificationId: id,
-          status: 'OPEN',
-          // What the case's `failure` says: this document is not verified online, a person decides.
-          failureCode: 'DOCUMENT_NOT_ACCEPTED',
-          noteCipher: noteCipher ?? null,
-          createdAt: now,
-        });
-        await this.audit.append(tx, {
-          at: now,
-          actor: `user:${actor.userId}`,
-          action: 'review.requested',
-          subjectUserId: actor.userId,
-          verificationId: id,
-          detail: { caseId, failureCode: 'DOCUMENT_NOT_ACCEPTED', documentType: application.documentType, consentPurpose: 'DOCUMENT_REVIEW', withNote: application.note !== null },
-        });
-        return { row, opened, superseded: superseded || undefined };
+      return await this.open(actor.userId, {
+        name: application.realName,
+        number: application.documentNumber,
+        note: application.note,
+        documentType: application.documentType,
+        idNumberIndex,
+        consentId,
+        failedVerificationId: null,
+        // What the case's `failure` says: this document is not verified online, a person decides.
+        failureCode: 'DOCUMENT_NOT_ACCEPTED',
+        detail: { failureCode: 'DOCUMENT_NOT_ACCEPTED', documentType: application.documentType, consentPurpose: 'DOCUMENT_REVIEW' },
       });
-      if (superseded) await announce(this.bus, this.log, superseded);
-      await announce(this.bus, this.log, row, 'started');
-      return opened;
     } catch (error) {
       // A concurrent request of the same user opened a case first: this one is the second.
-      if (!isUniqueViolation(error, 'review_cases_one_open_idx') && !isUniqueViolation(error, 'verifications_one_open_idx')) throw error;
+      if (!isOpenCaseRace(error)) throw error;
       if (!(await reviewRepository.openForUser(this.db, actor.userId))) throw error;
       throw caseAlreadyOpen();
     }
+  }
+
+  /**
+   * Seals the name, number and note, then opens the case in one transaction: a pending automatic
+   * attempt gives way to the MANUAL verification (as to a new start), and the case and its audit
+   * event are written with it. Announces after the commit.
+   */
+  private async open(userId: string, request: OpeningCase): Promise<ReviewCaseRow> {
+    const id = randomUUID();
+    const caseId = randomUUID();
+    const [nameCipher, idNumberCipher, noteCipher] = await this.vault.seal(userId, [
+      { aad: sealedAad('verifications', 'name_cipher', id), value: request.name },
+      { aad: sealedAad('verifications', 'id_number_cipher', id), value: request.number },
+      ...(request.note ? [{ aad: sealedAad('review_cases', 'note_cipher', caseId), value: request.note }] : []),
+    ]);
+    const now = this.clock();
+    const { row, opened, superseded } = await this.db.transaction(async (tx) => {
+      const pending = await verificationRepository.openForUser(tx, userId);
+      const superseded = pending && (await moveVerification(this.audit, tx, pending.id, { to: 'CANCELED', failureCode: 'SUPERSEDED', actor: `user:${userId}` }, now));
+      const row = await verificationRepository.insert(tx, {
+        id,
+        userId,
+        status: 'PROCESSING',
+        mode: 'MANUAL',
+        documentType: request.documentType,
+        nameCipher,
+        idNumberCipher,
+        idNumberIndex: request.idNumberIndex,
+        consentId: request.consentId,
+        outerOrderNo: id.replaceAll('-', ''),
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: new Date(now.getTime() + REVIEW_OPEN_DAYS * DAY_MS),
+      });
+      const opened = await reviewRepository.insert(tx, {
+        id: caseId,
+        userId,
+        failedVerificationId: request.failedVerificationId,
+        verificationId: id,
+        status: 'OPEN',
+        failureCode: request.failureCode,
+        noteCipher: noteCipher ?? null,
+        createdAt: now,
+      });
+      await this.audit.append(tx, {
+        at: now,
+        actor: `user:${userId}`,
+        action: 'review.requested',
+        subjectUserId: userId,
+        verificationId: id,
+        detail: { caseId, ...request.detail, withNote: request.note !== null },
+      });
+      return { row, opened, superseded: superseded || undefined };
+    });
+    if (superseded) await announce(this.bus, this.log, superseded);
+    await announce(this.bus, this.log, row, 'started');
+    return opened;
   }
 
   /** A case whose verification a new start superseded is withdrawn, the first time anyone looks. */
