@@ -1,6 +1,6 @@
 import { CONSENT_TERMS } from './consent-terms.js';
 import { isReviewDocumentType, type ReviewDocumentType } from './documents.js';
-import { DomainError, ErrorCode } from './errors.js';
+import { DomainError, ErrorCode, parses } from './errors.js';
 import { checkDigit, plausibleBirthDate } from './id-card.js';
 import { reviewNote } from './review.js';
 
@@ -65,13 +65,7 @@ function lifelongNumber(number: string, documentType: ReviewDocumentType, today:
 }
 
 export function isValidReviewDocumentNumber(raw: string, documentType: ReviewDocumentType, today?: Date): boolean {
-  try {
-    parseReviewDocumentNumber(raw, documentType, today);
-    return true;
-  } catch (error) {
-    if (error instanceof DomainError) return false;
-    throw error;
-  }
+  return parses(() => parseReviewDocumentNumber(raw, documentType, today));
 }
 
 /**

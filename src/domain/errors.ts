@@ -50,3 +50,14 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 }
+
+/** Whether `parse` returns rather than refusing with a DomainError; any other error is thrown on. */
+export function parses(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError) return false;
+    throw error;
+  }
+}

@@ -1,5 +1,5 @@
 import type { DocumentType } from './documents.js';
-import { DomainError, ErrorCode } from './errors.js';
+import { DomainError, ErrorCode, parses } from './errors.js';
 
 /**
  * A 公民身份号码 that passed GB 11643-1999, normalised to 18 characters with an uppercase X: a
@@ -83,13 +83,7 @@ export function parseDocumentNumber(raw: string, documentType: DocumentType, tod
 }
 
 export function isValidDocumentNumber(raw: string, documentType: DocumentType, today?: Date): boolean {
-  try {
-    parseDocumentNumber(raw, documentType, today);
-    return true;
-  } catch (error) {
-    if (error instanceof DomainError) return false;
-    throw error;
-  }
+  return parses(() => parseDocumentNumber(raw, documentType, today));
 }
 
 export function isValidIdCardNumber(raw: string, today?: Date): boolean {
