@@ -18,6 +18,12 @@ import {
 import { ReviewCase } from './review.types.js';
 import { ReviewDocumentType, UserAuthStatus } from './verification.types.js';
 
+/** The operators' number lookups take a review-only document's number too. */
+const REVIEW_DOCUMENT_ARG = {
+  nullable: true,
+  description: 'For a travel permit or a foreign permanent residence card (requestDocumentReview); absent: a GB 11643 number',
+} as const;
+
 /** The operators' support tools (scope realname:admin); each service call audits with the operator and reason. */
 @Resolver(() => AdminUserView)
 export class OperatorResolver {
@@ -39,7 +45,7 @@ export class OperatorResolver {
   findAccountsByIdNumber(
     @Arg('idCardNumber', () => String) idCardNumber: string,
     @Arg('reason', () => String) reason: string,
-    @Arg('documentType', () => ReviewDocumentType, { nullable: true, description: 'For a travel permit or a foreign permanent residence card (requestDocumentReview); absent: a GB 11643 number' }) documentType: RDT | null,
+    @Arg('documentType', () => ReviewDocumentType, REVIEW_DOCUMENT_ARG) documentType: RDT | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.support.findAccountsByIdNumber(requireActor(ctx), idCardNumber, reason, documentType);
@@ -59,7 +65,7 @@ export class OperatorResolver {
   denyIdNumber(
     @Arg('idCardNumber', () => String) idCardNumber: string,
     @Arg('reason', () => String) reason: string,
-    @Arg('documentType', () => ReviewDocumentType, { nullable: true, description: 'For a travel permit or a foreign permanent residence card (requestDocumentReview); absent: a GB 11643 number' }) documentType: RDT | null,
+    @Arg('documentType', () => ReviewDocumentType, REVIEW_DOCUMENT_ARG) documentType: RDT | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.denylist.denyIdNumber(requireActor(ctx), idCardNumber, reason, documentType);
@@ -69,7 +75,7 @@ export class OperatorResolver {
   allowIdNumber(
     @Arg('idCardNumber', () => String) idCardNumber: string,
     @Arg('reason', () => String) reason: string,
-    @Arg('documentType', () => ReviewDocumentType, { nullable: true, description: 'For a travel permit or a foreign permanent residence card (requestDocumentReview); absent: a GB 11643 number' }) documentType: RDT | null,
+    @Arg('documentType', () => ReviewDocumentType, REVIEW_DOCUMENT_ARG) documentType: RDT | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.denylist.allowIdNumber(requireActor(ctx), idCardNumber, reason, documentType);
