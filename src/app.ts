@@ -144,7 +144,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
             secret: config.WEBHOOK_SECRET!,
             timeoutMs: config.WEBHOOK_TIMEOUT_MS,
             maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
-            maxAgeHours: config.WEBHOOK_MAX_AGE_HOURS,
             renewalDays: config.IDENTITY_RENEWAL_DAYS,
           }
         : undefined,

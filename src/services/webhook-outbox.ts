@@ -15,13 +15,19 @@ export class WebhookOutbox {
     this.#maxAgeMs = settings && settings.maxAgeHours * 3_600_000;
   }
 
+  /** When an event written (or replayed) now stops being retried; undefined when webhooks are off. */
+  giveUpAt(now: Date): Date | undefined {
+    return this.#maxAgeMs === undefined ? undefined : new Date(now.getTime() + this.#maxAgeMs);
+  }
+
   /** False when webhooks are off or `dedupeKey` was used. */
   async record<T extends WebhookEventType>(
     tx: Executor,
     event: { type: T; userId: string; data: WebhookEventData[T]; dedupeKey?: string },
     now: Date,
   ): Promise<boolean> {
-    if (this.#maxAgeMs === undefined) return false;
+    const giveUpAt = this.giveUpAt(now);
+    if (!giveUpAt) return false;
     const body: WebhookEvent<T> = { id: randomUUID(), type: event.type, occurredAt: now.toISOString(), userId: event.userId, data: event.data };
     return webhookRepository.insert(tx, {
       id: body.id,
@@ -31,7 +37,7 @@ export class WebhookOutbox {
       body: JSON.stringify(body),
       dedupeKey: event.dedupeKey ?? null,
       nextAttemptAt: now,
-      giveUpAt: new Date(now.getTime() + this.#maxAgeMs),
+      giveUpAt,
     });
   }
 

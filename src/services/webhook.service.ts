@@ -15,7 +15,6 @@ export interface WebhookSettings {
   secret: string;
   timeoutMs: number;
   maxAttempts: number;
-  maxAgeHours: number;
   renewalDays: number;
 }
 
@@ -177,9 +176,9 @@ export class WebhookService {
     const reason = operatorReason(rawReason);
     const found = isUuid(id) ? await webhookRepository.byId(this.db, id) : undefined;
     if (!found) throw new DomainError(ErrorCode.NOT_FOUND);
-    if (!this.settings) throw new DomainError(ErrorCode.BAD_USER_INPUT, '未配置 WEBHOOK_URL,无法重新投递');
     const now = this.clock();
-    const giveUpAt = new Date(now.getTime() + this.settings.maxAgeHours * 3_600_000);
+    const giveUpAt = this.outbox.giveUpAt(now);
+    if (!this.settings || !giveUpAt) throw new DomainError(ErrorCode.BAD_USER_INPUT, '未配置 WEBHOOK_URL,无法重新投递');
     return this.db.transaction(async (tx) => {
       const replayed = (await webhookRepository.replay(tx, found.id, { now, giveUpAt }))!;
       await auditOperatorAction(this.audit, tx, operator, 'replay_webhook', [found.userId], now, { reason, eventId: found.id, eventType: found.type, previousStatus: found.status });
