@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { failureReason } from '../domain/verification-status.js';
 import type { ReviewDecision as Decision } from '../domain/review.js';
 import type { ReviewCaseRow } from '../repositories/review.repository.js';
-import { encodeCursor } from '../services/review.service.js';
+import { caseCursor } from '../services/review.service.js';
 import { requireActor, type GraphQLContext } from './context.js';
 import { ReviewCase, ReviewCaseConnection, ReviewDecision, ReviewStatus } from './review.types.js';
 import { DocumentReviewInput, FailureReason, Verification } from './verification.types.js';
@@ -34,7 +34,7 @@ export class ReviewResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ReviewCaseConnection> {
     const page = await ctx.services.reviews.list(requireActor(ctx), status ?? 'OPEN', first ?? 20, after);
-    const edges = page.cases.map((node) => ({ cursor: encodeCursor(node), node: node as unknown as ReviewCase }));
+    const edges = page.cases.map((node) => ({ cursor: caseCursor(node), node: node as unknown as ReviewCase }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: page.totalCount };
   }
 

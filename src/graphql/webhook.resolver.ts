@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { WebhookDeliveryStatus as Status, WebhookEventRow } from '../repositories/webhook.repository.js';
-import { encodeDeliveryCursor } from '../services/webhook.service.js';
+import { deliveryCursor } from '../services/webhook.service.js';
 import { requireActor, type GraphQLContext } from './context.js';
 import { WebhookDelivery, WebhookDeliveryConnection, WebhookDeliveryStatus } from './webhook.types.js';
 
@@ -29,7 +29,7 @@ export class WebhookResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookDeliveryConnection> {
     const page = await ctx.services.webhooks.list(requireActor(ctx), status ?? undefined, first ?? 20, after);
-    const edges = page.deliveries.map((row) => ({ cursor: encodeDeliveryCursor(row), node: view(row) }));
+    const edges = page.deliveries.map((row) => ({ cursor: deliveryCursor(row), node: view(row) }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: page.totalCount };
   }
 

@@ -1,10 +1,15 @@
-import { and, asc, count, eq, gt, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, min, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { reviewCases } from '../db/schema.js';
+import type { PagePosition } from '../domain/page.js';
+import { keyset } from './keyset.js';
 
 export type ReviewCaseRow = typeof reviewCases.$inferSelect;
 export type NewReviewCase = typeof reviewCases.$inferInsert;
 export type ReviewStatus = ReviewCaseRow['status'];
+
+/** The queue is worked oldest first. */
+const queueOrder = keyset(reviewCases.createdAt, reviewCases.id, 'oldest first');
 
 export const reviewRepository = {
   async insert(db: Executor, row: NewReviewCase) {
@@ -29,16 +34,13 @@ export const reviewRepository = {
     return db.select().from(reviewCases).where(eq(reviewCases.userId, userId)).orderBy(asc(reviewCases.createdAt));
   },
 
-  /** Oldest first; `after` is the (createdAt, id) of the last case of the previous page. */
-  async page(db: Executor, status: ReviewStatus, after: { createdAt: Date; id: string } | undefined, limit: number) {
-    const afterCursor = after
-      ? or(gt(reviewCases.createdAt, after.createdAt), and(eq(reviewCases.createdAt, after.createdAt), gt(reviewCases.id, after.id)))
-      : undefined;
+  /** Oldest first; `after` is the position of the last case of the previous page. */
+  async page(db: Executor, status: ReviewStatus, after: PagePosition | undefined, limit: number) {
     return db
       .select()
       .from(reviewCases)
-      .where(and(eq(reviewCases.status, status), afterCursor))
-      .orderBy(asc(reviewCases.createdAt), asc(reviewCases.id))
+      .where(and(eq(reviewCases.status, status), queueOrder.after(after)))
+      .orderBy(...queueOrder.orderBy)
       .limit(limit);
   },
 

@@ -1,10 +1,15 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, lte, min, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, lt, lte, min, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { denylist, identities, webhookEvents } from '../db/schema.js';
+import type { PagePosition } from '../domain/page.js';
+import { keyset } from './keyset.js';
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type NewWebhookEvent = typeof webhookEvents.$inferInsert;
 export type WebhookDeliveryStatus = WebhookEventRow['status'];
+
+/** Operators look at the newest deliveries first. */
+const deliveryOrder = keyset(webhookEvents.occurredAt, webhookEvents.id, 'newest first');
 
 type Outcome = Partial<Pick<NewWebhookEvent, 'status' | 'nextAttemptAt' | 'lastStatusCode' | 'lastError' | 'deliveredAt'>>;
 
@@ -69,16 +74,13 @@ export const webhookRepository = {
     return row;
   },
 
-  /** Newest first; `after` is the (occurredAt, id) of the last row of the previous page. */
-  async page(db: Executor, status: WebhookDeliveryStatus | undefined, after: { occurredAt: Date; id: string } | undefined, limit: number) {
-    const afterCursor = after
-      ? or(lt(webhookEvents.occurredAt, after.occurredAt), and(eq(webhookEvents.occurredAt, after.occurredAt), lt(webhookEvents.id, after.id)))
-      : undefined;
+  /** Newest first; `after` is the position of the last row of the previous page. */
+  async page(db: Executor, status: WebhookDeliveryStatus | undefined, after: PagePosition | undefined, limit: number) {
     return db
       .select()
       .from(webhookEvents)
-      .where(and(status ? eq(webhookEvents.status, status) : undefined, afterCursor))
-      .orderBy(desc(webhookEvents.occurredAt), desc(webhookEvents.id))
+      .where(and(status ? eq(webhookEvents.status, status) : undefined, deliveryOrder.after(after)))
+      .orderBy(...deliveryOrder.orderBy)
       .limit(limit);
   },
 

@@ -6,6 +6,7 @@ import { isManuallyReviewable, operatorReason, REVIEW_OPEN_DAYS, reviewNote, typ
 import type { Actor } from '../domain/actor.js';
 import type { RequestMeta } from '../domain/application.js';
 import { parseDocumentReview, type DocumentReviewInput } from '../domain/document-review.js';
+import { decodeCursor, encodeCursor, pageSize, takePage } from '../domain/page.js';
 import type { BlindIndex } from '../crypto/blind-index.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
@@ -231,9 +232,9 @@ export class ReviewService {
   /** The queue, oldest first. `after` is the cursor of the last case seen. */
   async list(actor: Actor, status: ReviewStatus, first: number, after: string | null | undefined): Promise<ReviewPage> {
     requireOperator(actor);
-    if (!Number.isInteger(first) || first < 1 || first > 100) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'first 须为 1–100');
-    const rows = await reviewRepository.page(this.db, status, after ? decodeCursor(after) : undefined, first + 1);
-    return { cases: rows.slice(0, first), hasNextPage: rows.length > first, totalCount: await reviewRepository.countByStatus(this.db, status) };
+    const rows = await reviewRepository.page(this.db, status, after ? decodeCursor(after) : undefined, pageSize(first, 100) + 1);
+    const page = takePage(rows, first);
+    return { cases: page.rows, hasNextPage: page.hasNextPage, totalCount: await reviewRepository.countByStatus(this.db, status) };
   }
 
   get approvalsRequired() {
@@ -337,11 +338,5 @@ export class ReviewService {
 // The open case is the user's latest verification (authStatus().latestVerification): no id needs to travel.
 const caseAlreadyOpen = () => new DomainError(ErrorCode.BAD_USER_INPUT, '您已有一件人工审核正在处理中,请等待审核结果');
 
-export const encodeCursor = (row: Pick<ReviewCaseRow, 'createdAt' | 'id'>) => Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'after 游标无效');
-  return { createdAt, id };
-}
+/** Where the page that follows this case starts. */
+export const caseCursor = (row: Pick<ReviewCaseRow, 'createdAt' | 'id'>) => encodeCursor(row.createdAt, row.id);

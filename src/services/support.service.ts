@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import type { ReviewDocumentType } from '../domain/documents.js';
 import { operatorReason } from '../domain/review.js';
+import { pageSize, takePage } from '../domain/page.js';
 import type { Actor } from '../domain/actor.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../pubsub/event-bus.js';
@@ -105,12 +106,11 @@ export class SupportService {
 
   /** Newest first; only reachable under `adminUser`, whose read is already audited. */
   async auditTrail(userId: string, first: number, after: string | null): Promise<{ events: { seq: string; at: Date; actor: string; action: string; verificationId: string | null; detail: AuditDetail }[]; hasNextPage: boolean; endCursor: string | null }> {
-    if (!Number.isInteger(first) || first < 1 || first > 200) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'first 须为 1–200');
     const before = after ? Number(after) : undefined;
     if (before !== undefined && !Number.isSafeInteger(before)) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'after 游标无效');
-    const rows = await operatorRepository.auditPage(this.db, userId, before, first + 1);
-    const events = rows.slice(0, first).map((e) => ({ seq: String(e.seq), at: e.at, actor: e.actor, action: e.action, verificationId: e.verificationId, detail: e.detail }));
-    return { events, hasNextPage: rows.length > first, endCursor: events.at(-1)?.seq ?? null };
+    const page = takePage(await operatorRepository.auditPage(this.db, userId, before, pageSize(first, 200) + 1), first);
+    const events = page.rows.map((e) => ({ seq: String(e.seq), at: e.at, actor: e.actor, action: e.action, verificationId: e.verificationId, detail: e.detail }));
+    return { events, hasNextPage: page.hasNextPage, endCursor: events.at(-1)?.seq ?? null };
   }
 
   /** The only way an operator sees a full name and number: rate-limited per operator, audited with the reason. */

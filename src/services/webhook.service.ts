@@ -3,6 +3,7 @@ import { signWebhook, SIGNATURE_HEADER } from '../crypto/webhook-signature.js';
 import { isUuid, type Actor } from '../domain/actor.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { operatorReason } from '../domain/review.js';
+import { decodeCursor, encodeCursor, pageSize, takePage } from '../domain/page.js';
 import { lifecycleDedupeKey, retryDelayMs, type WebhookEventData } from '../domain/webhook-events.js';
 import type { Logger } from '../logger.js';
 import { webhookRepository, type WebhookDeliveryStatus, type WebhookEventRow } from '../repositories/webhook.repository.js';
@@ -165,9 +166,9 @@ export class WebhookService {
   /** Operators: newest first. */
   async list(actor: Actor, status: WebhookDeliveryStatus | undefined, first: number, after: string | null | undefined): Promise<DeliveryPage> {
     requireOperator(actor);
-    if (!Number.isInteger(first) || first < 1 || first > 100) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'first 须为 1–100');
-    const rows = await webhookRepository.page(this.db, status, after ? decodeDeliveryCursor(after) : undefined, first + 1);
-    return { deliveries: rows.slice(0, first), hasNextPage: rows.length > first, totalCount: await webhookRepository.count(this.db, status) };
+    const rows = await webhookRepository.page(this.db, status, after ? decodeCursor(after) : undefined, pageSize(first, 100) + 1);
+    const page = takePage(rows, first);
+    return { deliveries: page.rows, hasNextPage: page.hasNextPage, totalCount: await webhookRepository.count(this.db, status) };
   }
 
   /** Operators: sends the same event (same id and body) again, with a fresh retry budget; audited. */
@@ -197,11 +198,5 @@ function attemptError(failure: unknown): string {
   return 'NETWORK_ERROR';
 }
 
-export const encodeDeliveryCursor = (row: Pick<WebhookEventRow, 'occurredAt' | 'id'>) => Buffer.from(`${row.occurredAt.toISOString()}|${row.id}`).toString('base64url');
-
-function decodeDeliveryCursor(cursor: string): { occurredAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const occurredAt = new Date(at ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(occurredAt.getTime())) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'after 游标无效');
-  return { occurredAt, id };
-}
+/** Where the page that follows this delivery starts. */
+export const deliveryCursor = (row: Pick<WebhookEventRow, 'occurredAt' | 'id'>) => encodeCursor(row.occurredAt, row.id);
