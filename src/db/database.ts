@@ -12,6 +12,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { watchPool, type PoolUsage } from '../telemetry/database-pool.js';
 import { tracePglite, traceQueries } from '../telemetry/query-spans.js';
+import { preparingStatements } from './prepared-statements.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -48,7 +49,7 @@ const MIGRATION_LOCK = 7_251_443;
 export async function openPostgres(url: string, { max = 10, traced = false } = {}): Promise<DatabaseHandle> {
   const pool = watchPool(postgres(url, { max, onnotice: () => {}, connect_timeout: 10 }), max);
   const client = pool.client;
-  const db = drizzlePostgres({ client: traced ? traceQueries(client) : client, schema }) as unknown as Database;
+  const db = drizzlePostgres({ client: preparingStatements(traced ? traceQueries(client) : client), schema }) as unknown as Database;
   // One connection, so the advisory lock and the migration share a session.
   const migrator = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
