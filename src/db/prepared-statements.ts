@@ -7,8 +7,9 @@ import type { Sql } from 'postgres';
  * parse and plan in PostgreSQL, for every statement. The access log's insert before each service read
  * paid that on the letter gate's path. This client makes postgres.js prepare every statement once per
  * connection (its own default for tagged queries), keyed by the statement's text: drizzle writes
- * values as `$n` placeholders, so the texts are few, and a connection's statements go with it when
- * the pool recycles it (postgres.js's `max_lifetime`). A statement whose plan a migration changes
+ * values as `$n` placeholders, so the texts are few (one per query, and per list length where an
+ * `inArray` takes a list), and a connection's statements go with it when the pool recycles it
+ * (postgres.js's `max_lifetime`). A statement whose plan a migration changes
  * is re-prepared by postgres.js (its retry on `RevalidateCachedQuery`).
  */
 export function preparingStatements(client: Sql): Sql {
