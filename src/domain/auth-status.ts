@@ -22,7 +22,8 @@ export interface LockoutPolicy {
 
 /** What a user's status is decided from, read in one round trip (see gate.repository.ts). */
 export interface StatusFacts {
-  identity: { verifiedAt: Date; expiresAt: Date; verificationId: string; faceCheckedAt?: Date | null; mode: IdentityMode } | null;
+  /** `documentType` is that of the verification behind the identity: it says whether a face check can renew it. */
+  identity: { verifiedAt: Date; expiresAt: Date; verificationId: string; faceCheckedAt?: Date | null; mode: IdentityMode; documentType: string | null } | null;
   latest: { id: string; status: VerificationStatus } | null;
   /** Completion time of the `failures`-th newest failure since `failureWindowStart`, if there are that many. */
   nthFailureAt: Date | null;

@@ -17,6 +17,7 @@ export function gateFactsQuery(db: Database) {
 /** The gate's query unprepared, for `toSQL()` (the bench prints its plans). */
 export function gateFactsSelect(db: Database) {
   const userId = sql.placeholder('userId');
+  const heldDocument = sql<string | null>`(select ${verifications.documentType} from ${verifications} where ${verifications.id} = ${identities.verificationId})`;
   const latest = db
     .select({ id: verifications.id, status: verifications.status })
     .from(verifications)
@@ -41,7 +42,7 @@ export function gateFactsSelect(db: Database) {
     .as('nth_failure');
   return db
     .select({
-      identity: { verifiedAt: identities.verifiedAt, expiresAt: identities.expiresAt, verificationId: identities.verificationId, faceCheckedAt: identities.faceCheckedAt, mode: identities.mode },
+      identity: { verifiedAt: identities.verifiedAt, expiresAt: identities.expiresAt, verificationId: identities.verificationId, faceCheckedAt: identities.faceCheckedAt, mode: identities.mode, documentType: heldDocument },
       latest: { id: latest.id, status: latest.status },
       nthFailureAt: nthFailure.completedAt,
       denied: sql<boolean>`exists (select 1 from ${denylist} where (${denylist.kind} = 'USER' and ${denylist.value} = ${userId}) or (${denylist.kind} = 'ID_NUMBER' and ${denylist.value} = ${identities.idNumberIndex}))`,

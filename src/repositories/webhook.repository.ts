@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, inArray, lt, lte, min, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { denylist, identities, webhookEvents } from '../db/schema.js';
+import { denylist, identities, verifications, webhookEvents } from '../db/schema.js';
+import { DOCUMENT_TYPES } from '../domain/documents.js';
 import type { PagePosition } from '../domain/page.js';
 import { keyset } from './keyset.js';
 
@@ -24,6 +25,12 @@ const notDenied = (except?: { kind: 'USER' | 'ID_NUMBER'; value: string }) => sq
 const notYetSent = (type: string) => sql`not exists (
   select 1 from ${webhookEvents}
   where ${webhookEvents.dedupeKey} = ${type} || ':' || ${identities.userId} || ':' || floor(extract(epoch from ${identities.expiresAt}) * 1000)::bigint::text
+)`;
+
+/** `faceCheckable` in SQL: the identity's verification is of a document Aliyun verifies online, so a face check can renew it. */
+const faceCheckable = sql`exists (
+  select 1 from ${verifications}
+  where ${verifications.id} = ${identities.verificationId} and ${inArray(verifications.documentType, [...DOCUMENT_TYPES])}
 )`;
 
 export const webhookRepository = {
@@ -108,13 +115,13 @@ export const webhookRepository = {
       .where(and(inArray(identities.userId, [...userIds]), gt(identities.expiresAt, now), notDenied(except)));
   },
 
-  /** Valid, not denied identities expiring within (`from`, `to`], not yet told `type` for this expiry. */
+  /** Valid, not denied identities expiring within (`from`, `to`], not yet told `type` for this expiry; only renewable ones are told `identity.renewable`. */
   async expiringBetween(db: Executor, type: 'identity.renewable' | 'identity.expired', from: Date, to: Date, limit: number): Promise<{ userId: string; expiresAt: Date }[]> {
     const window: SQL = and(gt(identities.expiresAt, from), lte(identities.expiresAt, to))!;
     return db
       .select({ userId: identities.userId, expiresAt: identities.expiresAt })
       .from(identities)
-      .where(and(window, notDenied(), notYetSent(type)))
+      .where(and(window, notDenied(), notYetSent(type), type === 'identity.renewable' ? faceCheckable : undefined))
       .orderBy(asc(identities.expiresAt))
       .limit(limit);
   },

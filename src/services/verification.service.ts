@@ -5,7 +5,7 @@ import type { Database } from '../db/database.js';
 import { actorLabel, canSee, isUuid, type Actor } from '../domain/actor.js';
 import { passesGate } from '../domain/auth-status.js';
 import { parseApplication, type Application, type RequestMeta, type StartInput } from '../domain/application.js';
-import { acceptedDocuments, isDocumentType, type DocumentType } from '../domain/documents.js';
+import { acceptedDocuments, type DocumentType } from '../domain/documents.js';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { ageOn } from '../domain/id-card.js';
 import { maskIdCardNumber, maskName } from '../domain/masking.js';
@@ -136,10 +136,8 @@ export class VerificationService {
     // A renewal skips Id2MetaVerify: only an identity this deployment's gate accepts may be renewed
     // (a sandbox identity's name and number were never matched against the real source).
     const identity = bound && passesGate(bound.mode, this.settings.mode) ? bound : null;
-    checkHeldIdentity(purpose, identity, this.settings.renewal, this.clock());
-    const record = await verificationRepository.byId(this.db, identity!.verificationId);
-    // Aliyun has no source photo for a document only a manual review takes: no face check can compare against it.
-    if (record && !isDocumentType(record.documentType)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '您的证件无法在线刷脸核验;实名认证到期后,请重新申请其他证件人工审核');
+    const record = identity ? await verificationRepository.byId(this.db, identity.verificationId) : undefined;
+    checkHeldIdentity(purpose, identity && { expiresAt: identity.expiresAt, documentType: record?.documentType ?? null }, this.settings.renewal, this.clock());
     const [held] = record ? await this.vault.openApplicants(actor.userId, [record]) : [];
     if (!held?.realName || !held.idCardNumber) throw new DomainError(ErrorCode.NOT_FOUND, '没有可续期的实名认证,请重新进行实名认证');
     const application = parseApplication({ ...input, realName: held.realName, idCardNumber: held.idCardNumber, documentType: record!.documentType }, this.applicationPolicy('H5'), this.clock());

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlindIndex } from '../../src/crypto/blind-index.js';
-import { auditEvents, consents, denylist, reviewCases, verifications } from '../../src/db/schema.js';
+import { auditEvents, consents, denylist, identities, reviewCases, verifications } from '../../src/db/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
 import type { DocumentReviewInput } from '../../src/domain/document-review.js';
@@ -187,6 +187,16 @@ describe(`${ReviewService.name}.requestDocument`, () => {
       await reviews.decide(alice, opened.id, 'APPROVE', '核对无误');
       const faceCheck = { consentVersion: CONSENT_TERMS.version, biometricConsent: true };
       const refusal = await app.services.verifications.startStepUp(user('dr-no-face'), faceCheck, META).catch((e: unknown) => e);
+      expect(refusal).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('人工审核') });
+    });
+
+    it('never says such an identity is renewable, even inside the renewal window, where renewal is refused as step-up is', async () => {
+      const opened = await reviews.requestDocument(user('dr-not-renewable'), input(), META);
+      await reviews.decide(alice, opened.id, 'APPROVE', '核对无误');
+      await app.db.update(identities).set({ expiresAt: new Date(Date.now() + 5 * 86_400_000) }).where(eq(identities.userId, 'dr-not-renewable'));
+      expect(await app.services.authStatus.currentStatusOf('dr-not-renewable')).toMatchObject({ status: 'VERIFIED', renewable: false, renewableFrom: null });
+      const faceCheck = { consentVersion: CONSENT_TERMS.version, biometricConsent: true };
+      const refusal = await app.services.verifications.renew(user('dr-not-renewable'), faceCheck, META).catch((e: unknown) => e);
       expect(refusal).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('人工审核') });
     });
   });

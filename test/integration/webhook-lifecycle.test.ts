@@ -1,12 +1,21 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { webhookEvents } from '../../src/db/schema.js';
+import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
 import { gql, startTestApp, type TestApp } from '../support/app.js';
 import { operatorToken } from '../support/operator.js';
 import { startVerification, verifiedUser } from '../support/verified-user.js';
 import { TEST_WEBHOOK_SECRET } from '../support/webhook-receiver.js';
 
 const DAY_MS = 86_400_000;
+const META = { clientIp: '203.0.113.9', userAgent: 'WeiAiBang/1.0 (integration test)' };
+const DOCUMENT_REVIEW = {
+  documentType: 'TAIWAN_TRAVEL_PERMIT',
+  realName: '林志明',
+  documentNumber: '76543210',
+  consentVersion: CONSENT_TERMS.version,
+  reviewConsent: true,
+} as const;
 
 /** IDENTITY_VALIDITY_DAYS=60 with the renewal window at 30 days, and a clock the tests move forward. */
 describe('the daily lifecycle sweep', () => {
@@ -56,6 +65,16 @@ describe('the daily lifecycle sweep', () => {
       { userId: user.userId, type: 'identity.expired', data: { expiredAt: expiresAt } },
       { userId: user.userId, type: 'identity.renewable', data: { expiresAt } },
     ]);
+  });
+
+  it('never calls an identity from a document review renewable (no face check can renew it), but tells when it expires', async () => {
+    const opened = await app.services.reviews.requestDocument({ kind: 'user', userId: 'sweep-document' }, DOCUMENT_REVIEW, META);
+    await app.services.reviews.decide({ kind: 'operator', operatorId: 'op-sweep' }, opened.id, 'APPROVE', '核对无误');
+    aheadMs = 31 * DAY_MS;
+    await sweep();
+    aheadMs = 61 * DAY_MS;
+    await sweep();
+    expect((await lifecycleEvents(['sweep-document'])).map((e) => e.type)).toEqual(['identity.expired']);
   });
 
   it('tells again in the next validity period, once the identity was verified anew', async () => {

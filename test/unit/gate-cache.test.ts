@@ -117,7 +117,7 @@ describe(GateCache.name, () => {
 describe('gate state from cached facts', () => {
   const lockout = { failures: 3, windowSeconds: DAY / 1000 };
   const verified: GateFacts = {
-    identity: { verifiedAt: new Date(T0.getTime() - 365 * DAY + DAY / 2), expiresAt: new Date(T0.getTime() + DAY / 2), verificationId: 'v-1', faceCheckedAt: new Date(T0.getTime() - 365 * DAY + DAY / 2), mode: 'LIVE' },
+    identity: { verifiedAt: new Date(T0.getTime() - 365 * DAY + DAY / 2), expiresAt: new Date(T0.getTime() + DAY / 2), verificationId: 'v-1', faceCheckedAt: new Date(T0.getTime() - 365 * DAY + DAY / 2), mode: 'LIVE', documentType: 'RESIDENT_ID_CARD' },
     latest: { id: 'v-1', status: 'VERIFIED' },
     nthFailureAt: null,
     denied: false,

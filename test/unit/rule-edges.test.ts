@@ -156,7 +156,7 @@ describe('which identities a gate passes', () => {
   it('reads an identity the gate does not accept as none: UNVERIFIED, not VERIFIED', () => {
     const now = new Date('2026-06-01T00:00:00Z');
     const facts: StatusFacts = {
-      identity: { verifiedAt: now, expiresAt: new Date(now.getTime() + 86_400_000), verificationId: 'v', mode: 'SANDBOX' },
+      identity: { verifiedAt: now, expiresAt: new Date(now.getTime() + 86_400_000), verificationId: 'v', mode: 'SANDBOX', documentType: 'RESIDENT_ID_CARD' },
       latest: { id: 'v', status: 'VERIFIED' },
       nthFailureAt: null,
       denied: false,
