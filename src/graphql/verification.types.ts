@@ -107,8 +107,9 @@ export class SupportedDocument {
   @Field(() => String) description!: string;
 }
 
-@InputType({ description: 'A face check against the identity already held: no name or number is sent' })
-export class FaceCheckInput {
+/** What every face check takes: the consents, where to return, a retry key, the liveness page's options. */
+@InputType("FaceCheckFields")
+abstract class FaceCheckFields {
   @Field(() => String, { description: 'The ConsentTerms.version the user accepted' }) consentVersion!: string;
   @Field(() => Boolean, { description: 'The separate consent to face processing (PIPL Art. 29); anything but true is CONSENT_REQUIRED' })
   biometricConsent!: boolean;
@@ -122,9 +123,19 @@ export class FaceCheckInput {
   elderlyMode?: boolean | null;
 }
 
+@InputType({ description: "A face check against the identity already held (renewal, step-up): no name or number is sent; on Aliyun's page, or with the WeChat mini-program's own camera" })
+export class FaceCheckInput extends FaceCheckFields {
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: 'WeChat mini-program path: no certify page; POST the camera\'s JPEG/PNG (≤ 1 MB) to faceCaptureUrl, as after startFaceCapture',
+  })
+  faceCapture?: boolean | null;
+}
+
 /** A first verification: the face check's input, and the name, number and document it checks. */
 @InputType()
-export class StartVerificationInput extends FaceCheckInput {
+export class StartVerificationInput extends FaceCheckFields {
   @Field(() => String, { description: '真实姓名, as on the document' }) realName!: string;
   @Field(() => String, { description: "The document's 18-digit number (an ID card's 15-digit number is upgraded); checked against documentType's rules" })
   idCardNumber!: string;

@@ -33,8 +33,11 @@ export interface StartSettings {
   acceptedDocuments: readonly DocumentType[];
 }
 
-/** What a user sends for a face check against the identity already held (FaceCheckInput): no name, no number. */
-export type FaceCheckInput = Omit<StartInput, 'realName' | 'idCardNumber' | 'documentType'>;
+/**
+ * What a user sends for a face check against the identity already held (FaceCheckInput): no name,
+ * no number. `faceCapture`: the WeChat path, the client's own photo instead of a certify page.
+ */
+export type FaceCheckInput = Omit<StartInput, 'realName' | 'idCardNumber' | 'documentType'> & { faceCapture?: boolean | null };
 
 export interface VerificationServiceDeps {
   db: Database;
@@ -140,8 +143,10 @@ export class VerificationService {
     checkHeldIdentity(purpose, identity && { expiresAt: identity.expiresAt, documentType: record?.documentType ?? null }, this.settings.renewal, this.clock());
     const [held] = record ? await this.vault.openApplicants(actor.userId, [record]) : [];
     if (!held?.realName || !held.idCardNumber) throw new DomainError(ErrorCode.NOT_FOUND, '没有可续期的实名认证,请重新进行实名认证');
-    const application = parseApplication({ ...input, realName: held.realName, idCardNumber: held.idCardNumber, documentType: record!.documentType }, this.applicationPolicy('H5'), this.clock());
-    return this.submit(actor.userId, { ...application, purpose }, meta, 'H5');
+    const { faceCapture, ...faceCheck } = input;
+    const channel: StartChannel = faceCapture === true ? 'CAPTURE' : 'H5';
+    const application = parseApplication({ ...faceCheck, realName: held.realName, idCardNumber: held.idCardNumber, documentType: record!.documentType }, this.applicationPolicy(channel), this.clock());
+    return this.submit(actor.userId, { ...application, purpose }, meta, channel);
   }
 
   private applicationPolicy(channel: StartChannel) {

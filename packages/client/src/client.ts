@@ -200,7 +200,8 @@ export function createRealnameClient(options: RealnameClientOptions) {
     /**
      * Renews the held identity once `authStatus().renewable`: no name or number is sent, the user
      * only does the face check on `certifyUrl`, and on success the identity's validity starts again.
-     * Before the window the server answers `RENEWAL_NOT_OPEN` (with `renewableFrom`).
+     * Before the window the server answers `RENEWAL_NOT_OPEN` (with `renewableFrom`). In a WeChat
+     * mini-program pass `faceCapture: true` and send the camera's photo with `submitFaceCapture`.
      *
      * @example
      * const status = await client.authStatus();
@@ -210,6 +211,7 @@ export function createRealnameClient(options: RealnameClientOptions) {
     /**
      * After the gate answered `STEP_UP_REQUIRED`: one face check against the held identity. On
      * success the identity's face-check time moves and the gate passes again; its expiry stays.
+     * `faceCapture: true` is the WeChat path, as for `renew`.
      */
     startStepUp: async (input: FaceCheckInput) => watch((await request(StartStepUpMutation, { input })).startStepUp),
     /**

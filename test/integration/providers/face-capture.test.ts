@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { identities } from '../../../src/db/schema.js';
 import { SANDBOX_MAGIC_IMAGES } from '../../../src/providers/sandbox/magic-images.js';
 import { auditRepository } from '../../../src/repositories/audit.repository.js';
 import { faceImageRepository } from '../../../src/repositories/face-image.repository.js';
@@ -75,6 +77,60 @@ describe('the WeChat path: startFaceCapture, then the photo (ContrastFaceVerify 
     const again = await upload(`${app.url}/face-captures/${verification.id}`, token, SANDBOX_MAGIC_IMAGES.FACE_MISMATCH);
     expect(await again.json()).toMatchObject({ verification: { status: 'VERIFIED' } });
     expect(app.sandbox!.calls.filter((c) => c.action === 'ContrastFaceVerify').length).toBe(calls);
+  });
+
+  describe('renewal and step-up with the camera (faceCapture: true)', () => {
+    const FACE_CHECK = /* GraphQL */ `
+      mutation($input: FaceCheckInput!, $renew: Boolean!) {
+        renewVerification(input: $input) @include(if: $renew) { id status purpose certifyUrl faceCaptureUrl maskedName }
+        startStepUp(input: $input) @skip(if: $renew) { id status purpose certifyUrl faceCaptureUrl maskedName }
+      }
+    `;
+    async function verifiedWithCamera(userId: string) {
+      const { token, verification } = await startCapture(userId);
+      await upload(`${app.url}/face-captures/${verification.id}`, token, SANDBOX_MAGIC_IMAGES.PASS);
+      return token;
+    }
+    async function faceCheck(token: string, renew: boolean) {
+      const res = await gql(app, FACE_CHECK, { input: { consentVersion: CONSENT_VERSION, biometricConsent: true, faceCapture: true }, renew }, token);
+      expect(res.errors).toBeUndefined();
+      return (renew ? res.data!.renewVerification : res.data!.startStepUp) as { id: string; status: string; purpose: string; certifyUrl: string | null; faceCaptureUrl: string | null };
+    }
+    const identityOf = async (userId: string) => (await app.db.select().from(identities).where(eq(identities.userId, userId)))[0]!;
+
+    it('steps up: no certify page, the photo posted to faceCaptureUrl, only the face-check time moves, no image kept', async () => {
+      const token = await verifiedWithCamera('wx-step-up');
+      const before = await identityOf('wx-step-up');
+      const stepUp = await faceCheck(token, false);
+      expect(stepUp).toMatchObject({ status: 'PENDING', purpose: 'STEP_UP', certifyUrl: null, faceCaptureUrl: expect.stringContaining(`/face-captures/${stepUp.id}`) });
+      const response = await upload(`${app.url}/face-captures/${stepUp.id}`, token, SANDBOX_MAGIC_IMAGES.PASS);
+      expect(await response.json()).toMatchObject({ verification: { id: stepUp.id, status: 'VERIFIED' } });
+      const after = await identityOf('wx-step-up');
+      expect(after.faceCheckedAt!.getTime()).toBeGreaterThan(before.faceCheckedAt!.getTime());
+      expect(after.expiresAt).toEqual(before.expiresAt);
+      expect((await faceImageRepository.ofUser(app.db, 'wx-step-up')).map((image) => image.verificationId)).not.toContain(stepUp.id);
+    });
+
+    it('renews inside the window: the identity starts a new validity; a failing photo leaves it as it was', async () => {
+      const token = await verifiedWithCamera('wx-renew');
+      const soon = new Date(Date.now() + 5 * 86_400_000);
+      await app.db.update(identities).set({ expiresAt: soon }).where(eq(identities.userId, 'wx-renew'));
+      const failing = await faceCheck(token, true);
+      await upload(`${app.url}/face-captures/${failing.id}`, token, SANDBOX_MAGIC_IMAGES.FACE_MISMATCH);
+      expect((await identityOf('wx-renew')).expiresAt).toEqual(soon);
+
+      const renewal = await faceCheck(token, true);
+      expect(renewal).toMatchObject({ status: 'PENDING', purpose: 'RENEWAL', certifyUrl: null });
+      const response = await upload(renewal.faceCaptureUrl!.replace('localhost', '127.0.0.1'), token, SANDBOX_MAGIC_IMAGES.PASS);
+      expect(await response.json()).toMatchObject({ verification: { id: renewal.id, status: 'VERIFIED' } });
+      expect((await identityOf('wx-renew')).expiresAt.getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+    });
+
+    it('keeps the H5 path without it: a certify page, no upload address', async () => {
+      const token = await verifiedWithCamera('wx-step-up-h5');
+      const res = await gql(app, FACE_CHECK, { input: { consentVersion: CONSENT_VERSION, biometricConsent: true }, renew: false }, token);
+      expect(res.data!.startStepUp).toMatchObject({ status: 'PENDING', certifyUrl: expect.any(String), faceCaptureUrl: null });
+    });
   });
 
   describe('refuses before Aliyun is called', () => {
