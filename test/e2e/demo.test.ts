@@ -220,6 +220,38 @@ describe('the demo at /demo in Chromium', () => {
     await shot(page, '09-locked');
   });
 
+  it('takes a travel permit to a manual review: its own form and checks, waiting live, opened by the decision', async () => {
+    const page = await openDemo('demo-document-review');
+    await expect.poll(() => page.getByTestId('demo-start').isVisible()).toBe(true);
+    await page.getByTestId('demo-other-document').click();
+    await page.getByRole('radio', { name: '台湾居民来往大陆通行证' }).check();
+    await page.getByTestId('demo-review-name').fill('林志明');
+    await page.getByTestId('demo-review-number').fill('H12345678'); // a Hong Kong permit's form, not Taiwan's
+    await page.getByTestId('demo-review-number').blur();
+    expect(await page.getByTestId('demo-review-number-error').textContent()).toContain('8位数字');
+    await page.getByTestId('demo-review-number').fill('87654321');
+    expect(await page.getByTestId('demo-review-number-error').count()).toBe(0);
+    await page.getByTestId('demo-review-note').fill('台胞证原件可提供');
+    await page.getByTestId('demo-review-consent').check();
+    expect(await page.getByTestId('demo-review-submit').isDisabled()).toBe(true); // the review consent is separate
+    await page.getByTestId('demo-review-operator-consent').check();
+    await shot(page, '12-document-review-form');
+
+    const operations = recordOperations(page);
+    await page.getByTestId('demo-review-submit').click();
+    await expect.poll(() => status(page).getAttribute('data-status')).toBe('PROCESSING');
+    expect(await status(page).textContent()).toContain('等待人工审核');
+    expect(await status(page).textContent()).not.toContain('87654321');
+    await shot(page, '13-document-review-waiting');
+
+    const [opened] = await app.services.reviews.casesOf('demo-document-review');
+    await app.services.reviews.decide({ kind: 'operator', operatorId: 'op-demo' }, opened!.id, 'APPROVE', '核对台胞证原件无误');
+    await expect.poll(() => status(page).getAttribute('data-status')).toBe('VERIFIED');
+    await expect.poll(() => page.getByTestId('demo-send-letter').isEnabled()).toBe(true);
+    expect(operations).toEqual(['RequestDocumentReview', 'VerifyIdentity']);
+    await shot(page, '14-document-review-approved');
+  });
+
   it('fits a narrow phone: no sideways scrolling, labelled fields, large tap targets', async () => {
     const page = await openDemo('demo-narrow', { width: 320, height: 640 });
     await expect.poll(() => page.getByTestId('demo-start').isVisible()).toBe(true);

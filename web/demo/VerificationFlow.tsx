@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   RealnameError,
   type AuthStatusQuery,
+  type DocumentReviewInput,
   type FaceCheckInput,
   type RealnameClient,
   type StartVerificationInput,
@@ -9,6 +10,7 @@ import {
   type VerificationSession,
 } from '@weiaibang/realname-client';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
+import { DocumentReviewForm } from './components/DocumentReviewForm.js';
 import { FaceCheckPanel, type HeldIdentityPurpose } from './components/FaceCheckPanel.js';
 import { IdentityForm, type ConsentTerms, type SupportedDocuments } from './components/IdentityForm.js';
 import { Notice } from './components/Notice.js';
@@ -22,6 +24,7 @@ type Phase =
   | { kind: 'failed'; error: RealnameError }
   | { kind: 'locked'; until: string | null }
   | { kind: 'form' }
+  | { kind: 'documentReview' }
   | { kind: 'faceCheck'; purpose: HeldIdentityPurpose }
   | { kind: 'verification'; verification: Verification };
 
@@ -33,6 +36,12 @@ const asRealnameError = (error: unknown) => (error instanceof RealnameError ? er
 function faceCheckDays(): number | undefined {
   const raw = new URLSearchParams(location.search).get('faceCheckDays');
   return raw !== null && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+/** Trying again goes back to where the attempt began: the form, the document review, or the face check. */
+function retryPhase(verification: Verification): Phase {
+  if (verification.purpose !== 'VERIFY') return { kind: 'faceCheck', purpose: verification.purpose };
+  return verification.reviewDocumentType ? { kind: 'documentReview' } : { kind: 'form' };
 }
 
 export function VerificationFlow({ client, userId }: { client: RealnameClient; userId: string }) {
@@ -102,6 +111,10 @@ export function VerificationFlow({ client, userId }: { client: RealnameClient; u
     }
   };
 
+  const requestReview = async (input: DocumentReviewInput) => {
+    follow((await client.requestDocumentReview(input)).session); // a refusal: the form shows it beside the fields
+  };
+
   const startFaceCheck = (purpose: HeldIdentityPurpose) => async (input: Omit<FaceCheckInput, 'returnUrl'>) => {
     const returnUrl = `${location.origin}${location.pathname}${location.search}`;
     const withReturn = { ...input, returnUrl };
@@ -133,7 +146,8 @@ export function VerificationFlow({ client, userId }: { client: RealnameClient; u
           text={phase.until ? `认证失败次数过多,请于${formatTime(phase.until)}后再试。` : '认证失败次数过多,请稍后再试。'}
         />
       )}
-      {phase.kind === 'form' && terms && <IdentityForm terms={terms} documents={documents} onStart={start} />}
+      {phase.kind === 'form' && terms && <IdentityForm terms={terms} documents={documents} onStart={start} onOtherDocument={() => setPhase({ kind: 'documentReview' })} />}
+      {phase.kind === 'documentReview' && terms && <DocumentReviewForm terms={terms} onRequest={requestReview} onBack={() => setPhase({ kind: 'form' })} />}
       {phase.kind === 'faceCheck' && terms && (
         <FaceCheckPanel key={phase.purpose} purpose={phase.purpose} terms={terms} onStart={startFaceCheck(phase.purpose)} onBack={() => void load()} />
       )}
@@ -141,7 +155,7 @@ export function VerificationFlow({ client, userId }: { client: RealnameClient; u
         <StatusPanel
           verification={phase.verification}
           onCancel={() => session.current?.cancel().catch((error: unknown) => setPhase({ kind: 'failed', error: asRealnameError(error) }))}
-          onRetry={() => setPhase(phase.verification.purpose === 'VERIFY' ? { kind: 'form' } : { kind: 'faceCheck', purpose: phase.verification.purpose })}
+          onRetry={() => setPhase(retryPhase(phase.verification))}
         />
       )}
       {offerRenewal && auth && <RenewalOffer expiresAt={auth.expiresAt} isValid={auth.isValid} onRenew={() => setPhase({ kind: 'faceCheck', purpose: 'RENEWAL' })} />}

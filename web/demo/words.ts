@@ -9,6 +9,9 @@ export const STATUS_WORDS: Record<VerificationStatus, { title: string; hint: str
   EXPIRED: { title: '认证已过期', hint: '认证页面已超时,请重新开始。' },
 };
 
+/** An operator's review, of a document or of a failed attempt, takes people's time rather than seconds. */
+export const REVIEW_WAITING_WORDS = { title: '等待人工审核', hint: '审核人员将核对您提交的信息,结果出来后本页会自动更新,您也可以稍后再回来查看。' };
+
 const shanghai = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 /** When a lock lifts, in Beijing time. */

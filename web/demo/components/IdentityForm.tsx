@@ -23,10 +23,13 @@ export function IdentityForm({
   terms,
   documents,
   onStart,
+  onOtherDocument,
 }: {
   terms: ConsentTerms;
   documents: SupportedDocuments;
   onStart: (input: Omit<StartVerificationInput, 'returnUrl'>) => Promise<void>;
+  /** 其他证件(人工审核): the path for documents no online check takes. */
+  onOtherDocument: () => void;
 }) {
   const [documentType, setDocumentType] = useState<DocumentType>('RESIDENT_ID_CARD');
   const [elderlyMode, setElderlyMode] = useState(false);
@@ -91,6 +94,9 @@ export function IdentityForm({
           {chosen.description}
         </p>
       )}
+      <button type="button" className="link-button" data-testid="demo-other-document" onClick={onOtherDocument}>
+        其他证件(人工审核)
+      </button>
       <div className="field">
         <label htmlFor={nameId}>真实姓名</label>
         <input

@@ -1,9 +1,10 @@
 import type { Verification } from '@weiaibang/realname-client';
-import { STATUS_WORDS, VERIFIED_WORDS } from '../words.js';
+import { REVIEW_WAITING_WORDS, STATUS_WORDS, VERIFIED_WORDS } from '../words.js';
 
 export function StatusPanel({ verification, onCancel, onRetry }: { verification: Verification; onCancel: () => void; onRetry: () => void }) {
   const { status, certifyUrl, failureReason, maskedName, maskedIdCardNumber } = verification;
-  const words = status === 'VERIFIED' ? VERIFIED_WORDS[verification.purpose] : STATUS_WORDS[status];
+  const words = status === 'VERIFIED' ? VERIFIED_WORDS[verification.purpose] : status === 'PROCESSING' && verification.mode === 'MANUAL' ? REVIEW_WAITING_WORDS : STATUS_WORDS[status];
+  const numberLabel = verification.documentType === 'RESIDENT_ID_CARD' ? '身份证号' : '证件号码';
   const open = status === 'PENDING' || status === 'PROCESSING';
   return (
     <section className={`card status status-${status.toLowerCase()}`} data-testid="demo-status" data-status={status} data-purpose={verification.purpose} aria-live="polite">
@@ -20,7 +21,7 @@ export function StatusPanel({ verification, onCancel, onRetry }: { verification:
           )}
           {maskedIdCardNumber && (
             <>
-              <dt>身份证号</dt>
+              <dt>{numberLabel}</dt>
               <dd>{maskedIdCardNumber}</dd>
             </>
           )}
