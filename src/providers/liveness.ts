@@ -12,10 +12,12 @@ export const DEFAULT_LIVENESS_MODEL: LivenessModel = 'MOVE_ACTION';
 
 /**
  * InitFaceVerify's `SuitableType` (H5 since 2025-06-26, "支持终端用户选择认证模式时进入适老化模式"):
- * its guide page then offers "开启认证" and "长辈认证模式" (larger type, voice prompts). Aliyun's
- * pages we could read name the parameter but not its value: `ELDER` is our assumption, kept in this
- * one place (README, "Liveness and the elderly-friendly mode"); check it against the console's
- * OpenAPI Explorer before relying on it in LIVE. Without elderlyMode the parameter is not sent.
+ * its guide page then offers "开启认证" and "长辈认证模式" (larger type, voice prompts). The name is
+ * confirmed by Aliyun's own SDK (@alicloud/cloudauth20190307 3.5.0: `InitFaceVerifyRequest.suitableType`,
+ * a string sent as query `SuitableType`), but neither the SDK nor the pages we could read give its
+ * values: `ELDER` is our assumption, kept in this one place (README, "Liveness and the
+ * elderly-friendly mode"); check it against the console's OpenAPI Explorer before relying on it in
+ * LIVE. Without elderlyMode the parameter is not sent.
  */
 export const SUITABLE_TYPE_ELDERLY = 'ELDER';
 export const SUITABLE_TYPES: readonly string[] = [SUITABLE_TYPE_ELDERLY];
