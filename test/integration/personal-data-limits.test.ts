@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/domain/errors.js';
+import { createPersonalDataLimiter } from '../../src/services/personal-data-limits.js';
 import { gql, startTestApp, tokenFor, type GraphQLResponse, type TestApp } from '../support/app.js';
 
 /** exportMyData and deleteMyData each spend a per-user budget (PERSONAL_DATA_LIMIT_PER_USER per window). */
@@ -24,5 +28,61 @@ describe.each([
     const refused = await gql(app, operation, {}, token);
     expect(refused.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
     expect(codeOf(await gql(app, operation, {}, await tokenFor(`pd-limit-other-${operation.length}`)))).toBe('data');
+  });
+});
+
+describe(createPersonalDataLimiter.name, () => {
+  const WINDOW = 600;
+  const prefix = `test:pdl:${randomBytes(4).toString('hex')}:`;
+  let redis: Redis;
+  beforeAll(async () => {
+    redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    await redis.ping(); // ready: a limiter on a client not yet ready answers from its in-process insurance
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  const refusal = (promise: Promise<void>) => promise.then(() => undefined, (error: DomainError) => error);
+
+  it.each([
+    ['shared through Redis', () => ({ client: redis, prefix })],
+    ['in process', () => undefined],
+  ])('%s: exactly perUser uses a window, then RATE_LIMITED with the seconds left; each action and user its own budget', async (_where, store) => {
+    const limit = createPersonalDataLimiter({ perUser: 2, windowSeconds: WINDOW }, store());
+    await limit('pdl-user', 'export');
+    await limit('pdl-user', 'export');
+    if (store()) expect(await redis.get(`${prefix}rl:personal-data:export:pdl-user`)).toBe('2');
+    const refused = await refusal(limit('pdl-user', 'export'));
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfter: expect.any(Number) } });
+    const { retryAfter } = refused!.details as { retryAfter: number };
+    expect(retryAfter).toBeGreaterThan(WINDOW - 5);
+    expect(retryAfter).toBeLessThanOrEqual(WINDOW);
+    expect(await refusal(limit('pdl-user', 'delete'))).toBeUndefined();
+    expect(await refusal(limit('pdl-other', 'export'))).toBeUndefined();
+  });
+
+  it("keeps each budget under the deployment's prefix, for the window", async () => {
+    const limit = createPersonalDataLimiter({ perUser: 3, windowSeconds: WINDOW }, { client: redis, prefix });
+    await limit('pdl-keys', 'delete');
+    expect(await redis.get(`${prefix}rl:personal-data:delete:pdl-keys`)).toBe('1');
+    expect(await redis.exists(`${prefix}rl:personal-data:export:pdl-keys`)).toBe(0);
+    const ttl = await redis.pttl(`${prefix}rl:personal-data:delete:pdl-keys`);
+    expect(ttl).toBeGreaterThan((WINDOW - 5) * 1000);
+    expect(ttl).toBeLessThanOrEqual(WINDOW * 1000);
+  });
+
+  it('still limits, in process, while Redis is not ready', async () => {
+    const away = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    try {
+      const limit = createPersonalDataLimiter({ perUser: 1, windowSeconds: WINDOW }, { client: away, prefix });
+      await limit('pdl-away', 'export');
+      expect(await refusal(limit('pdl-away', 'export'))).toMatchObject({ code: 'RATE_LIMITED' });
+    } finally {
+      away.disconnect();
+    }
   });
 });
