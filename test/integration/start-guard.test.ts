@@ -71,4 +71,56 @@ describe(createStartGuard.name, () => {
     for (let i = 0; i < LIMITS.perUser; i++) expect(await refusalOf(guard.check('user-1', `index-${i}`, meta))).toBeUndefined();
     expect(await refusalOf(guard.check('user-1', 'index-last', meta))).toBe('RATE_LIMITED');
   });
+
+  describe('the three budgets', () => {
+    const WINDOW = 600;
+    const limits = { perUser: 3, perIp: 2, perIdNumber: 2, windowSeconds: WINDOW };
+    let client: Redis;
+    let prefix: string;
+    const guardOn = () => {
+      client = new Redis(TEST_REDIS_URL);
+      clients.push(client);
+      prefix = `test:${randomBytes(4).toString('hex')}:`;
+      return new Promise<void>((resolve) => client.once('ready', () => resolve())).then(() => createStartGuard(neverLocked, limits, { client, prefix }));
+    };
+    const refusal = (attempt: Promise<void>) => attempt.then(() => undefined, (error: DomainError) => error);
+
+    it('spends one point of each, under its own key and window, the number only by its blind index', async () => {
+      const guard = await guardOn();
+      await guard.check('user-keys', 'index-keys', { clientIp: '203.0.113.9' });
+      expect(await client.get(`${prefix}rl:start:user:user-keys`)).toBe('1');
+      expect(await client.get(`${prefix}rl:start:ip:203.0.113.9`)).toBe('1');
+      expect(await client.get(`${prefix}rl:start:id:index-keys`)).toBe('1');
+      const ttl = await client.pttl(`${prefix}rl:start:id:index-keys`);
+      expect(ttl).toBeGreaterThan((WINDOW - 5) * 1000);
+      expect(ttl).toBeLessThanOrEqual(WINDOW * 1000);
+    });
+
+    it('refuses past the per-IP budget whoever the user, with the seconds left, and groups an IPv6 /64', async () => {
+      const guard = await guardOn();
+      await guard.check('ip-a', 'index-a', { clientIp: '2001:db8:1:2::10' });
+      await guard.check('ip-b', 'index-b', { clientIp: '2001:db8:1:2:ffff::1' });
+      const refused = await refusal(guard.check('ip-c', 'index-c', { clientIp: '2001:db8:1:2::99' }));
+      expect(refused).toMatchObject({ code: 'RATE_LIMITED' });
+      expect((refused!.details as { retryAfter: number }).retryAfter).toBeGreaterThan(WINDOW - 5);
+      expect(await client.get(`${prefix}rl:start:ip:2001:db8:1:2::/64`)).toBe('3');
+      expect(await refusal(guard.check('ip-d', 'index-d', { clientIp: '2001:db8:1:3::1' }))).toBeUndefined();
+    });
+
+    it('refuses past the per-number budget across accounts and addresses', async () => {
+      const guard = await guardOn();
+      await guard.check('id-a', 'index-shared', { clientIp: '198.51.100.1' });
+      await guard.check('id-b', 'index-shared', { clientIp: '198.51.100.2' });
+      expect(await refusal(guard.check('id-c', 'index-shared', { clientIp: '198.51.100.3' }))).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(await refusal(guard.check('id-c', 'index-other', { clientIp: '198.51.100.3' }))).toBeUndefined();
+    });
+
+    it('skips the per-IP budget when no client address is known, and stops at the first budget that refuses', async () => {
+      const guard = await guardOn();
+      for (let i = 0; i < 3; i++) await guard.check('no-ip', `index-no-ip-${i}`, {});
+      expect(await client.keys(`${prefix}rl:start:ip:*`)).toEqual([]);
+      expect(await refusal(guard.check('no-ip', 'index-untouched', {}))).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(await client.exists(`${prefix}rl:start:id:index-untouched`)).toBe(0);
+    });
+  });
 });
