@@ -55,7 +55,8 @@ export async function flowScenarios(ctx: BenchContext) {
 /** The same number of idle subscriptions on a fresh server, `multiplex` to a WebSocket: what a subscription costs without its own connection. */
 async function fanOutMultiplexed(ctx: BenchContext) {
   const { options: o, report, log } = ctx;
-  const server = await startServer('app', serverEnv(appEnvFor(ctx, ctx.databases[0]!)));
+  // A gateway's socket carries many users' subscriptions: the per-socket cap (20 by default) raised to match.
+  const server = await startServer('app', serverEnv(appEnvFor(ctx, ctx.databases[0]!, { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: String(o.multiplex) })));
   try {
     const before = await server.call<NodeJS.MemoryUsage>({ cmd: 'memory' });
     log(`scenario 3: opening ${o.subscriptions} subscriptions, ${o.multiplex} per WebSocket`);
