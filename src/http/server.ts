@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import cors from 'cors';
 import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -102,12 +102,17 @@ export async function createHttpServer(server: Server, options: HttpOptions, dep
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       // Off everywhere: its explorer comes from a CDN abroad. Outside production /graphiql is ours.
       ApolloServerPluginLandingPageDisabled(),
+      // No @cacheControl hints exist here, and the plugin's per-field hook made Apollo wrap every
+      // resolver of every query to compute a policy that always came out no-store.
+      ApolloServerPluginCacheControlDisabled(),
       { async serverWillStart() { return { drainServer: () => ws.dispose() }; } },
       {
         async requestDidStart({ contextValue }) {
           return {
             async willSendResponse({ response }) {
               response.http.headers.set('x-request-id', contextValue.requestId);
+              // Answers carry personal data: never cached (what Apollo's cache-control plugin sent for them).
+              response.http.headers.set('cache-control', 'no-store');
             },
           };
         },

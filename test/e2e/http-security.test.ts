@@ -28,6 +28,15 @@ describe('security headers', () => {
     expect(res.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
   });
 
+  it('keeps every GraphQL answer out of caches: a query, a mutation and a refusal', async () => {
+    const token = await tokenFor('cache-headers');
+    const post = (query: string) =>
+      fetch(`${https.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+    for (const query of ['query { userAuthStatus { status } }', 'mutation { verifyIdentity { passed } }', 'query { nope }']) {
+      expect((await post(query)).headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
   it('sends no HSTS when PUBLIC_BASE_URL is plain http', async () => {
     const res = await fetch(`${internalMetrics.url}/healthz`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
