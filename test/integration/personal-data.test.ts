@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, consents, identities, pendingAuditEvents, userKeys, verifications } from '../../src/db/schema.js';
+import { auditEvents, consents, identities, masterKeyVersions, pendingAuditEvents, userKeys, verifications } from '../../src/db/schema.js';
 import { PersonalDataService } from '../../src/services/personal-data.service.js';
 import { gql, redactorToken, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { DELETE, EXPORT, REDACT, startedUser, STATUS, TEST_USER_AGENT, verifiedUser } from '../support/verified-user.js';
@@ -218,6 +218,53 @@ describe(PersonalDataService.name, () => {
       await app.services.accessLog.seal();
       expect(await app.db.select().from(pendingAuditEvents).where(eq(pendingAuditEvents.subjectUserId, 'accessed-queue'))).toEqual([]);
       expect(await accessEvents('accessed-queue')).toHaveLength(1);
+    });
+  });
+});
+
+describe('the deletion receipt after a key rotation', () => {
+  const V1 = `v1:${Buffer.alloc(32, 7).toString('base64')}`;
+  const V2 = `v2:${Buffer.alloc(32, 8).toString('base64')}`;
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { START_LIMIT_PER_IP: '1000', REALNAME_MASTER_KEY: `${V1},${V2}`, BACKUP_RETENTION_DAYS: '7' } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  const erase = async (userId: string) => {
+    const user = await verifiedUser(app, userId);
+    return app.services.personalData.deleteMine({ kind: 'user', userId: user.userId });
+  };
+
+  it('names every version up to the one wrapping the key, oldest first, and BACKUP_RETENTION_DAYS later', async () => {
+    const receipt = await erase('rotated-both');
+    expect((await app.db.select().from(userKeys).where(eq(userKeys.userId, 'rotated-both')))).toEqual([]);
+    expect(receipt).toMatchObject({ dataKeyShredded: true, backupKeyVersions: [1, 2], verificationsCanceled: 0, verificationsErased: 1, identitiesRemoved: 1, consentsErased: 1, faceImagesRemoved: 0 });
+    expect(receipt.backupsUnreadableFrom!.getTime() - receipt.erasedAt.getTime()).toBe(7 * DAY_MS);
+    expect(receipt.notice).toContain('数据备份最长保留 7 天,其中的副本仍以主密钥 v1、v2 封装');
+  });
+
+  it('leaves out a retired version, and says backups are unreadable too once every version is retired', async () => {
+    await app.db.insert(masterKeyVersions).values({ version: 1, emptiedAt: new Date(), retiredAt: new Date() }).onConflictDoUpdate({ target: masterKeyVersions.version, set: { retiredAt: new Date() } });
+    const oneLeft = await erase('rotated-one-left');
+    expect(oneLeft.backupKeyVersions).toEqual([2]);
+    expect(oneLeft.notice).toContain('仍以主密钥 v2 封装');
+
+    await app.db.insert(masterKeyVersions).values({ version: 2, emptiedAt: new Date(), retiredAt: new Date() }).onConflictDoUpdate({ target: masterKeyVersions.version, set: { retiredAt: new Date() } });
+    const none = await erase('rotated-none-left');
+    expect(none).toMatchObject({ dataKeyShredded: true, backupKeyVersions: [] });
+    expect(none.notice).toContain('封装该密钥的主密钥版本均已停用销毁,备份中的副本同样无法解密');
+    await app.db.delete(masterKeyVersions);
+  });
+
+  it('audits the erasure with its counts', async () => {
+    const receipt = await erase('rotated-audited');
+    const [event] = await app.db.select().from(auditEvents).where(eq(auditEvents.subjectUserId, 'rotated-audited')).then((rows) => rows.filter((e) => e.action === 'personal_data.erased'));
+    expect(event).toMatchObject({
+      actor: 'user:rotated-audited',
+      at: receipt.erasedAt,
+      detail: { verificationsCanceled: 0, verificationsErased: 1, consentsErased: 1, identitiesRemoved: 1, faceImagesRemoved: 0, dataKeyShredded: true },
     });
   });
 });
