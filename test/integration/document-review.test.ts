@@ -52,6 +52,7 @@ describe(`${ReviewService.name}.requestDocument`, () => {
   it('is for the user alone, FORBIDDEN to a service or an operator', async () => {
     expect(await codeOf(reviews.requestDocument(service, input(), META))).toBe('FORBIDDEN');
     expect(await codeOf(reviews.requestDocument(alice, input(), META))).toBe('FORBIDDEN');
+    expect(await reviews.requestDocument(service, input(), META).catch((e: Error) => e.message)).toBe('仅限本人申请人工审核');
   });
 
   it('opens an OPEN case with no failed attempt and a MANUAL PROCESSING verification of the document', async () => {

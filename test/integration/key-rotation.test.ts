@@ -40,7 +40,7 @@ describe(rotateDataKeys.name, () => {
   /** Three verified users written under `masterKey`; the app is stopped afterwards. */
   async function seed(url: string, masterKey = V1) {
     const app = await startTestApp({ databaseUrl: url, env: { REALNAME_MASTER_KEY: masterKey } });
-    const users = [await verifiedUser(app, 'rot-a', { name: '张三' }), await verifiedUser(app, 'rot-b', { name: '李四' }), await verifiedUser(app, 'rot-c', { name: '王五' })];
+    const users = [await verifiedUser(app, 'Rot-a', { name: '张三' }), await verifiedUser(app, 'rot-b', { name: '李四' }), await verifiedUser(app, 'rot-c', { name: '王五' })];
     await app.stop();
     return users;
   }
@@ -94,7 +94,7 @@ describe(rotateDataKeys.name, () => {
     const app = await appOn(url, BOTH);
     const fresh = await verifiedUser(app, 'rot-new', { name: '赵六' });
     const versions = (await app.db.select().from(userKeys)).map((k) => [k.userId, k.keyVersion]).sort();
-    expect(versions).toEqual([['rot-a', 1], ['rot-b', 1], ['rot-c', 1], ['rot-new', 2]]);
+    expect(versions).toEqual([['Rot-a', 1], ['rot-b', 1], ['rot-c', 1], ['rot-new', 2]]);
     expect(await exportedApplicants(app, [...old, fresh])).toEqual(expected([...old, fresh]));
   });
 

@@ -53,6 +53,7 @@ describe(`${ReviewService.name}, two-person approval`, () => {
       const { verificationId } = await unfindableUser(app, 'rq-actor');
       expect(await codeOf(reviews.request(service, verificationId, null))).toBe('FORBIDDEN');
       expect(await codeOf(reviews.request(alice, verificationId, null))).toBe('FORBIDDEN');
+      expect(await reviews.request(service, verificationId, null).catch((e: Error) => e.message)).toBe('仅限本人申请人工审核');
     });
 
     it("answers NOT_FOUND for an id that is no UUID and for someone else's attempt", async () => {
