@@ -20,7 +20,7 @@ export type NewAuditRow = typeof auditEvents.$inferInsert;
 export type NewPendingAuditRow = typeof pendingAuditEvents.$inferInsert;
 
 /** Held for the length of an append's transaction, so the chain has one writer at a time. */
-const AUDIT_CHAIN_LOCK = 7_251_444;
+export const AUDIT_CHAIN_LOCK = 7_251_444;
 
 export const auditRepository = {
   async lockChain(db: Executor) {
