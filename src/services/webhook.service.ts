@@ -190,7 +190,8 @@ export class WebhookService {
 
 /** A code for the outbox and the logs: the kind of failure, never a message or a body. */
 function attemptError(failure: unknown): string {
-  if (failure instanceof Error && (failure.name === 'TimeoutError' || failure.name === 'AbortError')) return 'TIMEOUT';
+  // The only abort is AbortSignal.timeout's, which rejects with a TimeoutError.
+  if (failure instanceof Error && failure.name === 'TimeoutError') return 'TIMEOUT';
   for (let e: unknown = failure; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '@weiaibang/realname-client';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents, webhookEvents } from '../../src/db/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
@@ -213,6 +213,84 @@ describe(`${WebhookService.name}: delivery, retries, replay and the operators' v
       const line = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'webhook delivery failed');
       expect(line).toMatchObject({ level: 40, webhookEventId: row.id, type: 'review.decided', attempt: 1, error: 'HTTP_500', givingUp: false });
       expect(logs.lines.join('\n')).not.toContain(JSON.parse(row.body).data.caseId);
+    });
+  });
+
+  describe('what a failure is recorded as', () => {
+    const failingWith = (failure: unknown) =>
+      new WebhookService({
+        db: app.db,
+        audit: testAuditChain(),
+        outbox: outboxOf(),
+        settings: settings(),
+        clock: () => now,
+        log: createLogger('info', logs),
+        fetch: async () => {
+          throw failure;
+        },
+      });
+    it.each([
+      ['a code of its own', Object.assign(new Error('socket'), { code: 'ECONNRESET' }), 'ECONNRESET'],
+      ['a code on its cause', Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('dns'), { code: 'ENOTFOUND' }) }), 'ENOTFOUND'],
+      ['no code', new TypeError('fetch failed'), 'NETWORK_ERROR'],
+      ['a code that is not one (lower case)', Object.assign(new Error('x'), { code: 'econnreset' }), 'NETWORK_ERROR'],
+      ['a code with text after it', Object.assign(new Error('x'), { code: 'ECONNRESET: reset by peer' }), 'NETWORK_ERROR'],
+      ['a code with text before it', Object.assign(new Error('x'), { code: 'peer ECONNRESET' }), 'NETWORK_ERROR'],
+      ['a cause that is null', Object.assign(new TypeError('fetch failed'), { cause: null }), 'NETWORK_ERROR'],
+      ['something thrown that is no error', 'boom', 'NETWORK_ERROR'],
+      ['an abort that is not the timeout', Object.assign(new Error('aborted'), { name: 'AbortError' }), 'NETWORK_ERROR'],
+    ])('%s', async (_name, failure, expected) => {
+      const row = await record();
+      expect(await failingWith(failure).deliverDue()).toEqual({ delivered: 0, retried: 1, failed: 0 });
+      expect(await rowOf(row.id)).toMatchObject({ lastStatusCode: null, lastError: expected });
+    });
+  });
+
+  describe('leases and the daily sweep', () => {
+    it('hides a claimed event for the timeout and a minute while its POST is under way', async () => {
+      const row = await record();
+      receiver.answer({ status: 204, delayMs: 300 });
+      const round = serviceWith({ timeoutMs: 2000 }).deliverDue();
+      await expect.poll(() => receiver.received.length).toBe(1);
+      expect(await rowOf(row.id)).toMatchObject({ status: 'PENDING', attempts: 1, nextAttemptAt: new Date(now.getTime() + 2000 + 60_000), lastAttemptAt: now });
+      expect(await serviceWith().deliverDue()).toEqual({ delivered: 0, retried: 0, failed: 0 });
+      expect(await round).toEqual({ delivered: 1, retried: 0, failed: 0 });
+    });
+
+    it('purges delivered events older than the longest look-back plus 90 days, and nothing else', async () => {
+      const day = 86_400_000;
+      // renewalDays 30 and the 7-day expiry look-back: kept for max(30, 7) + 90 = 120 days.
+      const rows: Record<string, string> = {};
+      for (const [name, ageDays, status] of [
+        ['old-delivered', 121, 'DELIVERED'],
+        ['young-delivered', 119, 'DELIVERED'],
+        ['old-failed', 200, 'FAILED'],
+      ] as const) {
+        now = new Date(T0.getTime() - ageDays * day);
+        const row = await record(`hooks-purge-${name}`);
+        await app.db.update(webhookEvents).set({ status }).where(eq(webhookEvents.id, row.id));
+        rows[name] = row.id;
+      }
+      now = T0;
+      await serviceWith({ renewalDays: 30 }).sweepLifecycle();
+      const left = (await app.db.select().from(webhookEvents)).map((r) => r.id).sort();
+      expect(left).toEqual([rows['young-delivered'], rows['old-failed']].sort());
+    });
+
+    it('counts what it wrote, and goes on past a full batch of 500', async () => {
+      // 501 identities whose expiry passed an hour ago: two batches of the sweep's query.
+      const expiredAt = new Date(T0.getTime() - 3_600_000);
+      await app.db.execute(sql`
+        insert into identities (user_id, verification_id, id_number_index, slot, mode, verified_at, expires_at)
+        select 'hooks-sweep-' || n, gen_random_uuid(), 'hooks-sweep-index-' || n, 0, 'SANDBOX', ${new Date(expiredAt.getTime() - 365 * 86_400_000).toISOString()}::timestamptz, ${expiredAt.toISOString()}::timestamptz
+        from generate_series(1, 501) as n`);
+      try {
+        expect(await serviceWith().sweepLifecycle()).toEqual({ renewable: 0, expired: 501 });
+        expect(await serviceWith().sweepLifecycle()).toEqual({ renewable: 0, expired: 0 });
+        expect((await app.db.select().from(webhookEvents)).filter((r) => r.type === 'identity.expired')).toHaveLength(501);
+      } finally {
+        await app.db.execute(sql`delete from identities where user_id like 'hooks-sweep-%'`);
+      }
     });
   });
 
