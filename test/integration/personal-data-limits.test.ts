@@ -75,6 +75,19 @@ describe(createPersonalDataLimiter.name, () => {
     expect(ttl).toBeLessThanOrEqual(WINDOW * 1000);
   });
 
+  it('answers at once while Redis is not ready, rather than queueing behind the reconnect', async () => {
+    const away = new Redis({ host: '127.0.0.1', port: 1, maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: () => 1_000 });
+    away.on('error', () => {});
+    try {
+      const limit = createPersonalDataLimiter({ perUser: 1, windowSeconds: WINDOW }, { client: away, prefix });
+      const answered = limit('pdl-queued', 'export').then(() => 'answered');
+      const waited = new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000));
+      expect(await Promise.race([answered, waited])).toBe('answered');
+    } finally {
+      away.disconnect();
+    }
+  });
+
   it('still limits, in process, while Redis is not ready', async () => {
     const away = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     try {

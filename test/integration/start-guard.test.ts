@@ -58,6 +58,17 @@ describe(createStartGuard.name, () => {
     expect(client.status).not.toBe('ready');
   });
 
+  it('answers from the in-process budget at once while Redis is not ready, rather than queueing behind the reconnect', async () => {
+    // This client would hold a command forever: it queues while offline and retries without end.
+    const client = new Redis({ host: '127.0.0.1', port: await deadPort(), maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: () => 1_000 });
+    client.on('error', () => {});
+    clients.push(client);
+    const guard = createStartGuard(neverLocked, LIMITS, { client, prefix: 'test:not-ready:' });
+    const answered = guard.check('user-1', 'index-1', meta).then(() => 'answered');
+    const waited = new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000));
+    expect(await Promise.race([answered, waited])).toBe('answered');
+  });
+
   it('refuses a locked user before spending any budget', async () => {
     const now = new Date('2026-12-01T08:00:00Z');
     let lockedUntil: Date | null = new Date(now.getTime() + 3_600_000);
@@ -103,6 +114,7 @@ describe(createStartGuard.name, () => {
       const refused = await refusal(guard.check('ip-c', 'index-c', { clientIp: '2001:db8:1:2::99' }));
       expect(refused).toMatchObject({ code: 'RATE_LIMITED' });
       expect((refused!.details as { retryAfter: number }).retryAfter).toBeGreaterThan(WINDOW - 5);
+      expect((refused!.details as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(WINDOW);
       expect(await client.get(`${prefix}rl:start:ip:2001:db8:1:2::/64`)).toBe('3');
       expect(await refusal(guard.check('ip-d', 'index-d', { clientIp: '2001:db8:1:3::1' }))).toBeUndefined();
     });

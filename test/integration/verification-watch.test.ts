@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifications } from '../../src/db/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
 import type { EventBus } from '../../src/pubsub/event-bus.js';
+import { createLogger } from '../../src/logger.js';
+import { announce, moveVerification } from '../../src/services/transitions.js';
 import { VerificationWatch } from '../../src/services/verification-watch.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { LogCapture, startTestApp, type TestApp } from '../support/app.js';
 import { startedUser, verifiedUser } from '../support/verified-user.js';
 
 const user = (userId: string): Actor => ({ kind: 'user', userId });
@@ -87,6 +89,19 @@ describe(`${VerificationWatch.name}: verificationResult`, () => {
     expect(seen.at(-1)).toBe('VERIFIED');
     expect(new Set(seen).size).toBe(seen.length); // each state once
     expect(observed.listening).toBe(0);
+  });
+
+  it('goes on past a state that is not final: PENDING, PROCESSING, then VERIFIED', async () => {
+    const { verificationId } = await startedUser(app, 'watch-steps');
+    const states = await new VerificationWatch(app.db, app.bus).watch(user('watch-steps'), verificationId);
+    expect((await states.next()).value).toMatchObject({ status: 'PENDING' });
+    const log = createLogger('info', new LogCapture());
+    for (const to of ['PROCESSING', 'VERIFIED'] as const) {
+      const moved = await app.db.transaction((tx) => moveVerification(app.audit, tx, verificationId, { to, actor: 'provider' }, new Date()));
+      await announce(app.bus, log, moved!);
+      expect((await states.next()).value).toMatchObject({ status: to });
+    }
+    expect((await states.next()).done).toBe(true);
   });
 
   it('yields nothing for a signal that changed nothing, and the change when it comes', async () => {
