@@ -55,8 +55,10 @@ export async function flowScenarios(ctx: BenchContext) {
 /** The same number of idle subscriptions on a fresh server, `multiplex` to a WebSocket: what a subscription costs without its own connection. */
 async function fanOutMultiplexed(ctx: BenchContext) {
   const { options: o, report, log } = ctx;
-  // A gateway's socket carries many users' subscriptions: the per-socket cap (20 by default) raised to match.
-  const server = await startServer('app', serverEnv(appEnvFor(ctx, ctx.databases[0]!, { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: String(o.multiplex) })));
+  // A gateway's sockets carry many users' subscriptions under one service token: the per-socket and
+  // per-user caps (20 and 10 by default) raised to match.
+  const caps = { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: String(o.multiplex), WS_MAX_SOCKETS_PER_USER: String(Math.ceil(o.subscriptions / o.multiplex)) };
+  const server = await startServer('app', serverEnv(appEnvFor(ctx, ctx.databases[0]!, caps)));
   try {
     const before = await server.call<NodeJS.MemoryUsage>({ cmd: 'memory' });
     log(`scenario 3: opening ${o.subscriptions} subscriptions, ${o.multiplex} per WebSocket`);
