@@ -1,4 +1,4 @@
-import type { RealnameError, VerificationStatus } from '@weiaibang/realname-client';
+import { RealnameError, type VerificationStatus } from '@weiaibang/realname-client';
 
 export const STATUS_WORDS: Record<VerificationStatus, { title: string; hint: string }> = {
   PENDING: { title: '等待人脸认证', hint: '请在认证页面按提示完成人脸识别,完成后本页会自动更新。' },
@@ -35,3 +35,6 @@ export function errorSentence(error: RealnameError): string {
   if (error.code === 'RATE_LIMITED' && error.retryAfter) return `${error.message}(约 ${Math.max(1, Math.ceil(error.retryAfter / 60))} 分钟后)。`;
   return error.message;
 }
+
+/** What a form says when its submit was refused: the server's sentence, or that the network failed. */
+export const refusalSentence = (error: unknown) => (error instanceof RealnameError ? errorSentence(error) : '网络连接失败,请检查网络后重试');

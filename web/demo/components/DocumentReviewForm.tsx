@@ -1,9 +1,10 @@
 import { useId, useState, type FormEvent } from 'react';
 import { isValidReviewDocumentNumber, REVIEW_NUMBER_HINTS } from '@realname/domain/document-review.js';
 import { REVIEW_DOCUMENT_NAMES, REVIEW_DOCUMENT_TYPES } from '@realname/domain/documents.js';
-import { RealnameError, type DocumentReviewInput, type ReviewDocumentType } from '@weiaibang/realname-client';
-import { errorSentence } from '../words.js';
+import type { DocumentReviewInput, ReviewDocumentType } from '@weiaibang/realname-client';
+import { refusalSentence } from '../words.js';
 import { ConsentPanel } from './ConsentPanel.js';
+import { Refusal, TextField } from './TextField.js';
 import type { ConsentTerms } from './IdentityForm.js';
 
 const NOTE_MAX = 500;
@@ -25,8 +26,6 @@ export function DocumentReviewForm({ terms, onRequest, onBack }: { terms: Consen
   const [reviewConsent, setReviewConsent] = useState(false);
   const [submitting, setSubmitting] = useState(false);
   const [refusal, setRefusal] = useState<string>();
-  const nameId = useId();
-  const numberId = useId();
   const noteId = useId();
 
   const name = realName.normalize('NFC').trim();
@@ -45,7 +44,7 @@ export function DocumentReviewForm({ terms, onRequest, onBack }: { terms: Consen
     try {
       await onRequest({ documentType, realName: name, documentNumber: documentNumber.trim(), note: note.trim() || null, consentVersion: terms.version, reviewConsent });
     } catch (error) {
-      setRefusal(error instanceof RealnameError ? errorSentence(error) : '网络连接失败,请检查网络后重试');
+      setRefusal(refusalSentence(error));
       setSubmitting(false);
     }
   };
@@ -63,44 +62,27 @@ export function DocumentReviewForm({ terms, onRequest, onBack }: { terms: Consen
           </label>
         ))}
       </fieldset>
-      <div className="field">
-        <label htmlFor={nameId}>姓名</label>
-        <input
-          id={nameId}
-          data-testid="demo-review-name"
-          value={realName}
-          onChange={(e) => setRealName(e.target.value)}
-          onBlur={() => setTouched((t) => ({ ...t, realName: true }))}
-          autoComplete="name"
-          aria-invalid={nameError ? true : undefined}
-          aria-describedby={nameError ? `${nameId}-error` : undefined}
-          placeholder="与证件上一致,中文或英文"
-        />
-        {nameError && (
-          <p className="field-error" id={`${nameId}-error`} role="alert">
-            {nameError}
-          </p>
-        )}
-      </div>
-      <div className="field">
-        <label htmlFor={numberId}>证件号码</label>
-        <input
-          id={numberId}
-          data-testid="demo-review-number"
-          value={documentNumber}
-          onChange={(e) => setDocumentNumber(e.target.value.toUpperCase())}
-          onBlur={() => setTouched((t) => ({ ...t, documentNumber: true }))}
-          autoComplete="off"
-          maxLength={24}
-          aria-invalid={numberError ? true : undefined}
-          aria-describedby={numberError ? `${numberId}-error` : undefined}
-        />
-        {numberError && (
-          <p className="field-error" id={`${numberId}-error`} role="alert" data-testid="demo-review-number-error">
-            {numberError}
-          </p>
-        )}
-      </div>
+      <TextField
+        label="姓名"
+        testId="demo-review-name"
+        value={realName}
+        onChange={(e) => setRealName(e.target.value)}
+        onBlur={() => setTouched((t) => ({ ...t, realName: true }))}
+        autoComplete="name"
+        error={nameError}
+        placeholder="与证件上一致,中文或英文"
+      />
+      <TextField
+        label="证件号码"
+        testId="demo-review-number"
+        errorTestId="demo-review-number-error"
+        value={documentNumber}
+        onChange={(e) => setDocumentNumber(e.target.value.toUpperCase())}
+        onBlur={() => setTouched((t) => ({ ...t, documentNumber: true }))}
+        autoComplete="off"
+        maxLength={24}
+        error={numberError}
+      />
       <div className="field">
         <label htmlFor={noteId}>给审核人员的说明(选填)</label>
         <textarea id={noteId} data-testid="demo-review-note" value={note} maxLength={NOTE_MAX} rows={3} onChange={(e) => setNote(e.target.value)} aria-describedby={`${noteId}-count`} />
@@ -117,11 +99,7 @@ export function DocumentReviewForm({ terms, onRequest, onBack }: { terms: Consen
         testId="demo-review-operator-consent"
         label="我单独同意审核人员查看我的姓名和证件号码"
       />
-      {refusal && (
-        <p className="form-error" role="alert" data-testid="demo-error">
-          {refusal}
-        </p>
-      )}
+      <Refusal text={refusal} />
       <button className="button primary" type="submit" data-testid="demo-review-submit" disabled={!ready}>
         {submitting ? '正在提交…' : '提交人工审核'}
       </button>

@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { RealnameError, type FaceCheckInput } from '@weiaibang/realname-client';
-import { errorSentence } from '../words.js';
+import type { FaceCheckInput } from '@weiaibang/realname-client';
+import { refusalSentence } from '../words.js';
 import { ConsentPanel } from './ConsentPanel.js';
+import { Refusal } from './TextField.js';
 import type { ConsentTerms } from './IdentityForm.js';
 
 export type HeldIdentityPurpose = 'RENEWAL' | 'STEP_UP';
@@ -27,7 +28,7 @@ export function FaceCheckPanel({ purpose, terms, onStart, onBack }: { purpose: H
     try {
       await onStart({ consentVersion: terms.version, biometricConsent, idempotencyKey });
     } catch (error) {
-      setRefusal(error instanceof RealnameError ? errorSentence(error) : '网络连接失败,请检查网络后重试');
+      setRefusal(refusalSentence(error));
       setSubmitting(false);
     }
   };
@@ -45,11 +46,7 @@ export function FaceCheckPanel({ purpose, terms, onStart, onBack }: { purpose: H
         testId="demo-biometric-consent"
         label="我单独同意为本次认证处理我的人脸信息"
       />
-      {refusal && (
-        <p className="form-error" role="alert" data-testid="demo-error">
-          {refusal}
-        </p>
-      )}
+      <Refusal text={refusal} />
       <button type="button" className="button primary" data-testid="demo-face-check-start" disabled={!consent || !biometricConsent || submitting} onClick={() => void start()}>
         {submitting ? '正在提交…' : words.start}
       </button>

@@ -1,8 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import { isValidDocumentNumber } from '@realname/domain/id-card.js';
-import { RealnameError, type ConsentTermsQuery, type DocumentType, type StartVerificationInput, type SupportedDocumentsQuery } from '@weiaibang/realname-client';
-import { errorSentence } from '../words.js';
+import { type ConsentTermsQuery, type DocumentType, type StartVerificationInput, type SupportedDocumentsQuery } from '@weiaibang/realname-client';
+import { refusalSentence } from '../words.js';
 import { ConsentPanel } from './ConsentPanel.js';
+import { Refusal, TextField } from './TextField.js';
 
 export type ConsentTerms = ConsentTermsQuery['consentTerms'];
 export type SupportedDocuments = SupportedDocumentsQuery['supportedDocuments'];
@@ -42,8 +43,6 @@ export function IdentityForm({
   const [refusal, setRefusal] = useState<string>();
   // One key per form: a double tap or a retry after a lost answer resumes the same verification.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
-  const nameId = useId();
-  const numberId = useId();
   const elderlyId = useId();
   const chosen = documents.find((d) => d.type === documentType);
 
@@ -63,7 +62,7 @@ export function IdentityForm({
     try {
       await onStart({ realName: realName.trim(), idCardNumber: idCardNumber.trim(), documentType, elderlyMode, consentVersion: terms.version, biometricConsent, idempotencyKey });
     } catch (error) {
-      setRefusal(error instanceof RealnameError ? errorSentence(error) : '网络连接失败,请检查网络后重试');
+      setRefusal(refusalSentence(error));
       setSubmitting(false);
     }
   };
@@ -97,46 +96,29 @@ export function IdentityForm({
       <button type="button" className="link-button" data-testid="demo-other-document" onClick={onOtherDocument}>
         其他证件(人工审核)
       </button>
-      <div className="field">
-        <label htmlFor={nameId}>真实姓名</label>
-        <input
-          id={nameId}
-          data-testid="demo-name"
-          value={realName}
-          onChange={(e) => setRealName(e.target.value)}
-          onBlur={() => setTouched((t) => ({ ...t, realName: true }))}
-          autoComplete="name"
-          aria-invalid={nameError ? true : undefined}
-          aria-describedby={nameError ? `${nameId}-error` : undefined}
-          placeholder="与身份证上一致"
-        />
-        {nameError && (
-          <p className="field-error" id={`${nameId}-error`} role="alert">
-            {nameError}
-          </p>
-        )}
-      </div>
-      <div className="field">
-        <label htmlFor={numberId}>{documentType === 'RESIDENT_ID_CARD' ? '身份证号码' : '居住证号码'}</label>
-        <input
-          id={numberId}
-          data-testid="demo-id-number"
-          value={idCardNumber}
-          onChange={(e) => setIdCardNumber(e.target.value.toUpperCase())}
-          onBlur={() => setTouched((t) => ({ ...t, idCardNumber: true }))}
-          inputMode="text"
-          autoComplete="off"
-          maxLength={18}
-          aria-invalid={numberError ? true : undefined}
-          aria-describedby={numberError ? `${numberId}-error` : undefined}
-          placeholder="18位号码"
-        />
-        {numberError && (
-          <p className="field-error" id={`${numberId}-error`} role="alert" data-testid="demo-id-number-error">
-            {numberError}
-          </p>
-        )}
-      </div>
+      <TextField
+        label="真实姓名"
+        testId="demo-name"
+        value={realName}
+        onChange={(e) => setRealName(e.target.value)}
+        onBlur={() => setTouched((t) => ({ ...t, realName: true }))}
+        autoComplete="name"
+        error={nameError}
+        placeholder="与身份证上一致"
+      />
+      <TextField
+        label={documentType === 'RESIDENT_ID_CARD' ? '身份证号码' : '居住证号码'}
+        testId="demo-id-number"
+        errorTestId="demo-id-number-error"
+        value={idCardNumber}
+        onChange={(e) => setIdCardNumber(e.target.value.toUpperCase())}
+        onBlur={() => setTouched((t) => ({ ...t, idCardNumber: true }))}
+        inputMode="text"
+        autoComplete="off"
+        maxLength={18}
+        error={numberError}
+        placeholder="18位号码"
+      />
       <div className="field switch-field">
         <label className="check" htmlFor={elderlyId}>
           <input id={elderlyId} type="checkbox" role="switch" data-testid="demo-elderly" checked={elderlyMode} onChange={(e) => setElderlyMode(e.target.checked)} aria-describedby={`${elderlyId}-hint`} />
@@ -155,11 +137,7 @@ export function IdentityForm({
         testId="demo-biometric-consent"
         label="我单独同意为本次认证处理我的人脸信息"
       />
-      {refusal && (
-        <p className="form-error" role="alert" data-testid="demo-error">
-          {refusal}
-        </p>
-      )}
+      <Refusal text={refusal} />
       <button className="button primary" type="submit" data-testid="demo-start" disabled={!ready}>
         {submitting ? '正在提交…' : '开始认证'}
       </button>
