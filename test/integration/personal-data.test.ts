@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, consents, identities, masterKeyVersions, pendingAuditEvents, userKeys, verifications } from '../../src/db/schema.js';
+import { auditEvents, consents, identities, masterKeyVersions, pendingAuditEvents, userKeys, verifications, webhookEvents } from '../../src/db/schema.js';
+import { TEST_WEBHOOK_SECRET } from '../support/webhook-receiver.js';
 import { PersonalDataService } from '../../src/services/personal-data.service.js';
 import { gql, redactorToken, serviceToken, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { DELETE, EXPORT, REDACT, startedUser, STATUS, TEST_USER_AGENT, verifiedUser } from '../support/verified-user.js';
@@ -226,8 +227,13 @@ describe('the deletion receipt after a key rotation', () => {
   const V1 = `v1:${Buffer.alloc(32, 7).toString('base64')}`;
   const V2 = `v2:${Buffer.alloc(32, 8).toString('base64')}`;
   let app: TestApp;
+  let frozen: Date | null = null;
   beforeAll(async () => {
-    app = await startTestApp({ env: { START_LIMIT_PER_IP: '1000', REALNAME_MASTER_KEY: `${V1},${V2}`, BACKUP_RETENTION_DAYS: '7' } });
+    app = await startTestApp({
+      // Webhooks on (nothing listens; the outbox is what is checked), and a clock a test may stop.
+      env: { START_LIMIT_PER_IP: '1000', REALNAME_MASTER_KEY: `${V1},${V2}`, BACKUP_RETENTION_DAYS: '7', WEBHOOK_URL: 'http://127.0.0.1:9/hooks', WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, WEBHOOK_POLL_INTERVAL_SECONDS: '3600' },
+      overrides: { clock: () => frozen ?? new Date() },
+    });
   });
   afterAll(async () => {
     await app?.stop();
@@ -256,6 +262,50 @@ describe('the deletion receipt after a key rotation', () => {
     expect(none).toMatchObject({ dataKeyShredded: true, backupKeyVersions: [] });
     expect(none.notice).toContain('封装该密钥的主密钥版本均已停用销毁,备份中的副本同样无法解密');
     await app.db.delete(masterKeyVersions);
+  });
+
+  it('names only the versions up to the one that wraps this user\'s key: a key not yet rotated to v2', async () => {
+    const user = await verifiedUser(app, 'rotated-not-yet');
+    await app.db.update(userKeys).set({ keyVersion: 1 }).where(eq(userKeys.userId, user.userId));
+    const receipt = await app.services.personalData.deleteMine({ kind: 'user', userId: user.userId });
+    expect(receipt.backupKeyVersions).toEqual([1]);
+    expect(receipt.notice).toContain('仍以主密钥 v1 封装');
+  });
+
+  it('dates the notice in Beijing time: an erasure at 17:00 UTC is the next day there', async () => {
+    const user = await verifiedUser(app, 'rotated-beijing');
+    frozen = new Date('2026-12-03T17:00:00.000Z');
+    try {
+      const receipt = await app.services.personalData.deleteMine({ kind: 'user', userId: user.userId });
+      expect(receipt.notice).toContain('您的数据密钥已于 2026-12-04 删除');
+      expect(receipt.notice).toContain('最早于 2026-12-11 停用销毁');
+      const nothing = await app.services.personalData.deleteMine({ kind: 'user', userId: 'rotated-never-seen' });
+      expect(nothing.notice).toBe('未找到您的数据密钥:在线系统中已没有可解密的您的个人信息(2026-12-04)。');
+    } finally {
+      frozen = null;
+    }
+  });
+
+  it('tells the platform identity.revoked (ERASED) in the same transaction, and every replica to forget the cached gate', async () => {
+    const user = await verifiedUser(app, 'rotated-revoked');
+    const told: string[] = [];
+    const stop = await app.bus.listen('userStatus', undefined, ({ userId }) => told.push(userId));
+    try {
+      await app.services.personalData.deleteMine({ kind: 'user', userId: user.userId });
+      const events = await app.db.select().from(webhookEvents).where(eq(webhookEvents.userId, user.userId));
+      expect(events.filter((e) => e.type === 'identity.revoked').map((e) => JSON.parse(e.body).data)).toEqual([{ reason: 'ERASED' }]);
+      await expect.poll(() => told.filter((id) => id === user.userId).length).toBe(1);
+    } finally {
+      stop();
+    }
+  });
+
+  it('refuses with sentences of its own: a service erasing itself, a bad user id to redact, a service export', async () => {
+    const service = { kind: 'service' as const, subject: 'letter-backend' };
+    const messageOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: { code: string; message: string }) => `${error.code}: ${error.message}`);
+    expect(await messageOf(app.services.personalData.deleteMine(service))).toBe('FORBIDDEN: 服务账号请使用 redactUser');
+    expect(await messageOf(app.services.personalData.export(service))).toBe('FORBIDDEN: 个人信息副本仅限本人获取');
+    expect(await messageOf(app.services.personalData.redact({ ...service, mayRedact: true }, ''))).toBe('BAD_USER_INPUT: userId 无效');
   });
 
   it('audits the erasure with its counts', async () => {
