@@ -30,7 +30,7 @@ import { AuditChain } from './services/audit-log.js';
 import { refuseRetiredMasterKeys } from './services/key-retirement.js';
 import { AuthStatusService } from './services/auth-status.service.js';
 import { DenylistService } from './services/denylist.service.js';
-import { GateCache } from './services/gate-cache.js';
+import { GateCache, invalidatingLocally } from './services/gate-cache.js';
 import { createStartGuard } from './services/start-guard.js';
 import { PersonalDataService } from './services/personal-data.service.js';
 import { PURGE_INTERVAL_MS, RetentionService } from './services/retention.service.js';
@@ -87,8 +87,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       redis.on('error', (err) => log.warn({ err: { type: err.name, code: (err as { code?: string }).code } }, 'redis error'));
       closers.push(() => redis!.quit().catch(() => redis!.disconnect()));
     }
-    const bus: EventBus = instrumentBus(redis ? await createRedisBus(redis, config.REDIS_KEY_PREFIX) : createMemoryBus(), metrics);
-    closers.unshift(() => bus.close());
+    const broker: EventBus = instrumentBus(redis ? await createRedisBus(redis, config.REDIS_KEY_PREFIX) : createMemoryBus(), metrics);
+    closers.unshift(() => broker.close());
 
     // Listening first: with PORT=0 the real port is needed for PUBLIC_BASE_URL's default (the
     // CallbackUrl). Until the app is attached below, every request is told to come back.
@@ -125,10 +125,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const db = database.db;
     const vault = new PersonalDataVault(db, keyring, clock);
     const gateCache = new GateCache<GateFacts>(config.GATE_CACHE_ENTRIES, clock);
-    // Every transition announces `userStatus`, on every replica: a cached gate answer goes at once.
-    const unlistenGate = await bus.listen('userStatus', undefined, ({ userId }) => gateCache.invalidate(userId));
+    // Every transition announces `userStatus`, on every replica: a cached gate answer goes at once,
+    // on this replica before its publish returns.
+    const bus = invalidatingLocally(broker, gateCache);
+    const unlistenGate = await broker.listen('userStatus', undefined, ({ userId }) => gateCache.invalidate(userId));
     // Notices published while the broker was away are lost: forget everything instead.
-    const unlistenGateReconnect = bus.onReconnect(() => gateCache.clear());
+    const unlistenGateReconnect = broker.onReconnect(() => gateCache.clear());
     closers.unshift(async () => {
       unlistenGate();
       unlistenGateReconnect();

@@ -1,3 +1,5 @@
+import type { EventBus, TopicPayloads } from '../pubsub/event-bus.js';
+
 /** How long an answer may be served without a change notice, in case one is lost with the broker. */
 export const GATE_CACHE_TTL_MS = 30_000;
 
@@ -91,4 +93,21 @@ export class GateCache<T> {
     this.#entries.set(userId, entry);
     if (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
   }
+}
+
+/**
+ * The bus as this replica's services see it: a `userStatus` notice drops the local entry before it
+ * is published. The broker's echo reaches this replica's listener only some time after `publish`
+ * returns (another connection, another turn), so without this the next gate call here, made right
+ * after the change, could still be answered from the old facts. Other replicas drop theirs on the echo.
+ */
+export function invalidatingLocally(bus: EventBus, cache: Pick<GateCache<unknown>, 'invalidate'>): EventBus {
+  return {
+    ...bus,
+    kind: bus.kind,
+    publish: (topic, key, payload) => {
+      if (topic === 'userStatus') cache.invalidate((payload as TopicPayloads['userStatus']).userId);
+      return bus.publish(topic, key, payload);
+    },
+  };
 }

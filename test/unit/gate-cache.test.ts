@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GateFacts } from '../../src/repositories/gate.repository.js';
 import { stateFrom } from '../../src/domain/auth-status.js';
-import { GateCache } from '../../src/services/gate-cache.js';
+import { createMemoryBus } from '../../src/pubsub/event-bus.js';
+import { GateCache, invalidatingLocally } from '../../src/services/gate-cache.js';
 
 const T0 = new Date('2026-11-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -143,5 +144,31 @@ describe('gate state from cached facts', () => {
 
   it('answers DENIED for a denied account or number, ahead of a valid identity', () => {
     expect(stateFrom('u1', { ...verified, denied: true }, lockout, T0)).toMatchObject({ status: 'DENIED', isValid: false });
+  });
+});
+
+describe(invalidatingLocally.name, () => {
+  it("drops this replica's entry when a userStatus notice is published, before the broker's echo", async () => {
+    const cache = new GateCache<string>(10, () => T0);
+    const bus = createMemoryBus(); // nothing listens: the echo never comes
+    const published: string[] = [];
+    const local = invalidatingLocally({ ...bus, publish: async (topic, key, payload) => void published.push(`${topic}:${JSON.stringify(payload)}`) }, cache);
+    let reads = 0;
+    const read = () => cache.get('u-1', async () => `facts ${++reads}`);
+    expect(await read()).toBe('facts 1');
+    await local.publish('userStatus', undefined, { userId: 'u-1' });
+    expect(await read()).toBe('facts 2');
+    expect(published).toEqual(['userStatus:{"userId":"u-1"}']);
+  });
+
+  it('leaves the entry of another user, and every entry on other topics', async () => {
+    const cache = new GateCache<string>(10, () => T0);
+    const local = invalidatingLocally(createMemoryBus(), cache);
+    let reads = 0;
+    const read = (userId: string) => cache.get(userId, async () => `facts ${++reads}`);
+    await read('u-1');
+    await local.publish('userStatus', undefined, { userId: 'u-2' });
+    await local.publish('verificationResult', 'v-1', { verificationId: 'v-1', userId: 'u-1', status: 'VERIFIED', at: T0.toISOString(), change: 'moved', createdAt: T0.toISOString(), failureCode: null });
+    expect(await read('u-1')).toBe('facts 1');
   });
 });
