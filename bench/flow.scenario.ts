@@ -93,6 +93,8 @@ async function fanOut(ctx: BenchContext, server: Awaited<ReturnType<typeof start
   const started = await startMany(server.url, `${ctx.runId}f`, o.completions);
   const idle = Array.from({ length: o.subscriptions - o.completions }, (_, i) => ({ userId: pendingUserId(i + 1), verificationId: verificationIdOfPending(i + 1) }));
   const before = await server.call<NodeJS.MemoryUsage>({ cmd: 'memory' });
+  const snapshot = async (name: string) => o.heapSnapshot && log(`scenario 3: heap snapshot ${await server.call({ cmd: 'heap-snapshot', path: join(ctx.workDir, `${name}.heapsnapshot`) })}`);
+  await snapshot('before-subscriptions');
 
   log(`scenario 3: opening ${o.subscriptions} subscriptions (one WebSocket each; ulimit -n ${limit})`);
   const t0 = performance.now();
@@ -100,6 +102,7 @@ async function fanOut(ctx: BenchContext, server: Awaited<ReturnType<typeof start
   const openSeconds = (performance.now() - t0) / 1000;
   const failedToOpen = [...subs.watchers.values()].filter((w) => w.failed || w.events === 0).length;
   const holding = await server.call<NodeJS.MemoryUsage>({ cmd: 'memory' });
+  await snapshot('holding-subscriptions');
 
   log(`scenario 3: completing ${started.length} by callback at ${o.callbackRate}/s`);
   await server.call({ cmd: 'profile-start' });

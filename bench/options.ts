@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** The own cluster's `shared_buffers`: the working set of every size (1 M records ≈ 1 GB with indexes) fits. */
   sharedBuffers: string;
   redisUrl: string;
+  /** Scenario 3 writes heap snapshots of the server before and while holding its subscriptions to bench/.work (BENCH_HEAP_SNAPSHOT=1). */
+  heapSnapshot: boolean;
   /** Which scenarios to run: 1–5 and `embedded`. */
   only: Set<string>;
   output: string;
@@ -63,6 +65,7 @@ export function readOptions(argv = process.argv.slice(2), env = process.env): Be
     clusterPort: num('CLUSTER_PORT', 55_432),
     sharedBuffers: get('SHARED_BUFFERS') ?? '2GB',
     redisUrl: get('REDIS_URL') ?? 'redis://127.0.0.1:6379',
+    heapSnapshot: get('HEAP_SNAPSHOT') === '1',
     only: new Set((get('ONLY') ?? '1,2,3,4,5,embedded').split(',').map((s) => s.trim())),
     output: get('OUTPUT') ?? 'bench/results.md',
   };
