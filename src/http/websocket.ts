@@ -92,7 +92,7 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
     socket.once('close', () => perAddress.release(address));
   });
 
-  const disposable = useServer<{ authorization?: unknown }, { actor: Actor; authorization: string }>(
+  const disposable = useServer<{ authorization?: unknown }, { actor: Actor; authorization: string; meta: RequestMeta }>(
     {
       schema: options.schema,
       connectionInitWaitTimeout: 5_000,
@@ -113,6 +113,10 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
           ctx.extra.socket.once('close', () => perUser.release(userKey));
           ctx.extra.actor = actor;
           ctx.extra.authorization = authorization;
+          ctx.extra.meta = options.requestMeta(ctx.extra.request);
+          // graphql-ws keeps `extra` for the socket's life, and with it the upgrade request (its
+          // headers and streams, ~1.5 KB a socket); only the meta above is needed from it.
+          Reflect.deleteProperty(ctx.extra, 'request');
           // A socket outliving its token is closed; the client reconnects with a fresh one. A real
           // timer, so wall time like the token check itself (see requireActor).
           if (actor.expiresAt) {
@@ -143,7 +147,8 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
         const { document } = checked;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
-        const contextValue = await options.contextFor(ctx.extra.authorization, options.requestMeta(ctx.extra.request));
+        // Both set by onConnect, which graphql-ws requires to have succeeded before any subscribe.
+        const contextValue = await options.contextFor(ctx.extra.authorization, ctx.extra.meta!);
         return {
           schema: options.schema,
           document,

@@ -21,38 +21,40 @@ export class VerificationWatch {
     const first = isUuid(id) ? await verificationRepository.byId(this.db, id) : undefined;
     if (!first || !canSee(actor, first.userId)) throw new DomainError(ErrorCode.NOT_FOUND);
 
-    const events = changeSignals();
-    const changed = events.notify;
-    const unlisten = await this.bus.listen('verificationResult', id, changed).catch(() => {
+    const signals = changeSignals();
+    const unlisten = await this.bus.listen('verificationResult', id, signals.notify).catch(() => {
       throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE);
     });
     // Events published while the broker was away are gone: a reconnect means "look again".
-    const unlistenReconnect = this.bus.onReconnect(changed);
+    const unlistenReconnect = this.bus.onReconnect(signals.notify);
     const db = this.db;
 
-    async function* states(): AsyncGenerator<VerificationRow> {
-      let last = (await verificationRepository.byId(db, id))!;
-      yield last;
-      if (isTerminal(last.status)) return;
-      for await (const _ of events) {
-        const now = (await verificationRepository.byId(db, id))!;
-        if (now.status === last.status && now.updatedAt.getTime() === last.updatedAt.getTime()) continue;
-        last = now;
-        yield now;
-        if (isTerminal(now.status)) return;
+    // Between events an idle subscription keeps only the version it last delivered, never the row:
+    // the row's ciphertexts are slices of the driver's read buffers (64 KB each), and a suspended
+    // async generator would hold all of that for as long as the client stays.
+    let delivered: string | undefined;
+    let ended = false;
+    async function next(): Promise<IteratorResult<VerificationRow>> {
+      while (!ended && (delivered === undefined || (await signals.changed()))) {
+        const row = (await verificationRepository.byId(db, id))!;
+        const version = versionOf(row);
+        if (version === delivered) continue;
+        delivered = version;
+        ended = isTerminal(row.status);
+        return { done: false, value: row };
       }
+      return { done: true, value: undefined };
     }
-    const generator = states();
-    // Only next() reaches the generator: parked in `for await`, it would take a return() only once
-    // the next event arrives, so an idle client's unsubscribe would leak the listener. Stopping the
-    // signals ends it instead.
-    return closingIterator({ next: () => generator.next() }, () => {
+    return closingIterator({ next }, () => {
       unlisten();
       unlistenReconnect();
-      events.stop();
+      signals.stop();
     });
   }
 }
+
+/** What tells one state of a record from the next: every move changes the status and stamps `updatedAt`. */
+const versionOf = (row: VerificationRow) => `${row.status}@${row.updatedAt.getTime()}`;
 
 /**
  * "Look again" signals, coalesced (each one is a re-read anyway). Not node's `events.on()`: that
@@ -71,14 +73,12 @@ function changeSignals() {
       stopped = true;
       wake?.();
     },
-    async *[Symbol.asyncIterator]() {
-      while (!stopped) {
-        if (!pending) await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        if (stopped) return;
-        pending = false;
-        yield;
-      }
+    /** Resolves true once a signal has come since the last call, false once stopped. */
+    async changed(): Promise<boolean> {
+      if (!pending && !stopped) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      pending = false;
+      return !stopped;
     },
   };
 }
