@@ -12,7 +12,7 @@ RUN --mount=type=secret,id=npm_ca,required=false \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca npm_config_cafile=/run/secrets/npm_ca; fi; \
     npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# `npm run build`: the service (tsc into dist/), the typed client, and the pages (Vite into web/dist/).
+# `npm run build`: the service (tsc into dist/, then bundled into dist/bundle/), the typed client, and the pages (Vite into web/dist/).
 FROM ${BASE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -42,4 +42,4 @@ EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and gets SIGTERM itself (the service drains, then exits 0).
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "dist/bundle/main.js"]

@@ -40,11 +40,11 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** `bench/server-process.ts` (createApp) or `bench/bare-server.ts`, compiled into dist/bench, in a child process answering over IPC. */
+/** `bench/server-process.ts` (createApp, bundled as `npm start`'s service is, into dist/bench-bundle) or `bench/bare-server.ts` (compiled into dist/bench), in a child process answering over IPC. */
 export async function startServer(kind: 'app' | 'bare', env: Record<string, string>): Promise<BenchServer> {
   // Production mode wants PUBLIC_BASE_URL (the sandbox calls back on it), so the port is chosen here.
   const port = await freePort();
-  const child = fork(here(kind === 'app' ? '../dist/bench/server-process.js' : '../dist/bench/bare-server.js'), [], {
+  const child = fork(here(kind === 'app' ? '../dist/bench-bundle/server-process.js' : '../dist/bench/bare-server.js'), [], {
     env: kind === 'app' ? { ...env, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : env,
     // Compiled (`npm run bench` builds them with the server): no tsx, whose loader and hooks were
     // ~40 MB and ~2 % of CPU, nor Node's type stripper (~18 MB), so the process is what `npm start` runs.
@@ -100,10 +100,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** What `npm start` runs (`node dist/src/main.js`, built by `npm run bench`'s prebench) as a replica; ready once /readyz answers 200. */
+/** What `npm start` runs (`node dist/bundle/main.js`, built by `npm run bench`'s prebench) as a replica; ready once /readyz answers 200. */
 export async function startReplica(env: Record<string, string>) {
   const port = await freePort();
-  const child = spawn(process.execPath, [here('../dist/src/main.js')], {
+  const child = spawn(process.execPath, [here('../dist/bundle/main.js')], {
     env: { ...env, PORT: String(port), SANDBOX_PORT: String(await freePort()), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

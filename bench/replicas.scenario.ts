@@ -4,7 +4,7 @@ import { serverEnv, startReplica } from './processes.js';
 import { comparisonTables, ratio } from './report.js';
 import { gateTarget } from './targets.js';
 
-/** Scenario 5: `node dist/src/main.js` (what `npm start` runs) twice on one PostgreSQL and Redis; one replica alone against both together, same total connections. */
+/** Scenario 5: `node dist/bundle/main.js` (what `npm start` runs) twice on one PostgreSQL and Redis; one replica alone against both together, same total connections. */
 export async function replicaScenario(ctx: BenchContext) {
   const { options: o, report, log } = ctx;
   const db = ctx.databases[0]!;
@@ -25,7 +25,7 @@ export async function replicaScenario(ctx: BenchContext) {
     );
     const body = report.section(`5. Two replicas on one PostgreSQL and Redis (verifyIdentity, ${o.connections} connections in total)`);
     body.push(
-      `Each replica is \`node dist/src/main.js\` (what \`npm start\` runs) in its own process, same env; "two replicas" splits the connections ${o.connections / 2} + ${o.connections / 2} and adds their throughput (p99: the worse of the two).`,
+      `Each replica is \`node dist/bundle/main.js\` (what \`npm start\` runs) in its own process, same env; "two replicas" splits the connections ${o.connections / 2} + ${o.connections / 2} and adds their throughput (p99: the worse of the two).`,
       '',
       ...comparisonTables(c, 'one replica'),
     );

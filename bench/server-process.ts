@@ -10,8 +10,9 @@ import { createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Session } from 'node:inspector/promises';
 
-// Built with the service (tsconfig.build.json) and run as dist/bench/server-process.js, so these
-// are the tsc output, as in production, and the process loads neither tsx nor Node's type stripper.
+// Compiled with the service (tsconfig.build.json), then bundled as `npm start`'s service is
+// (scripts/bundle-server.mjs, into dist/bench-bundle/): the process loads what production loads,
+// neither tsx nor Node's type stripper.
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildClientSchema, buildSchema, getIntrospectionQuery, lexicographicSortSchema, printSchema, type IntrospectionQuery } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { compiled, root } from '../support/dist.js';
+import { root, serviceEntry } from '../support/dist.js';
 
 /**
  * What `npm start` runs, as a new user runs it: nothing configured but a data directory, and port 0
@@ -12,7 +13,7 @@ import { compiled, root } from '../support/dist.js';
  * collide with the ephemeral range). The service logs the port it got.
  */
 function startService(dataDir: string) {
-  const child = spawn(process.execPath, [compiled('src/main.ts')], {
+  const child = spawn(process.execPath, [serviceEntry], {
     cwd: root,
     env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', SANDBOX_PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,6 +62,13 @@ describe('the service process', () => {
       expect(await (await waitForHealth(url, service.child)).json()).toEqual({ status: 'ok' });
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
+      // The bundle serves the contract: type-graphql names types after their classes, which a
+      // bundler may rename when two modules use one name.
+      const introspection = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: getIntrospectionQuery({ specifiedByUrl: true, inputValueDeprecation: true, directiveIsRepeatable: true }) }) });
+      const served = buildClientSchema(((await introspection.json()) as { data: IntrospectionQuery }).data);
+      const committed = buildSchema(readFileSync(join(root, 'schema.graphql'), 'utf8'));
+      expect(printSchema(lexicographicSortSchema(served))).toBe(printSchema(lexicographicSortSchema(committed)));
+
       // An open graphql-ws socket must not hold the process up: it is closed on the way out.
       const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
       await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
@@ -77,7 +85,7 @@ describe('the service process', () => {
   }, 90_000);
 
   it('refuses to start in production without its keys, naming each variable', async () => {
-    const child = spawn(process.execPath, [compiled('src/main.ts')], {
+    const child = spawn(process.execPath, [serviceEntry], {
       cwd: root,
       env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { compiled, root } from '../../support/dist.js';
+import { compiled, root, serviceEntry } from '../../support/dist.js';
 import { waitUntil } from './ports.js';
 
 export interface ServiceProcess {
@@ -13,19 +13,19 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** What `npm start` runs (the compiled `dist/src/main.js`) in a child process with exactly `env` (plus PATH), healthy on `port` before it returns. */
+/** What `npm start` runs (`dist/bundle/main.js`) in a child process with exactly `env` (plus PATH), healthy on `port` before it returns. */
 export function spawnService(port: number, env: Record<string, string>): Promise<ServiceProcess> {
-  return spawnEntry('src/main.ts', `http://127.0.0.1:${port}/healthz`, { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env });
+  return spawnEntry(serviceEntry, `http://127.0.0.1:${port}/healthz`, { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env });
 }
 
 /** The emulator's entry point, compiled, in a child process: the emulator outside the process under test. */
 export function spawnSandbox(port: number): Promise<ServiceProcess> {
   // The emulator answers its root with a cloudauth error: any answer means it is up.
-  return spawnEntry('src/sandbox-main.ts', `http://127.0.0.1:${port}/`, { SANDBOX_PORT: String(port), SANDBOX_ALLOW_HTTP_CALLBACKS: 'true' }, () => true);
+  return spawnEntry(compiled('src/sandbox-main.ts'), `http://127.0.0.1:${port}/`, { SANDBOX_PORT: String(port), SANDBOX_ALLOW_HTTP_CALLBACKS: 'true' }, () => true);
 }
 
-async function spawnEntry(entry: string, probe: string, env: Record<string, string>, healthy = (res: Response) => res.ok): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [compiled(entry)], {
+async function spawnEntry(script: string, probe: string, env: Record<string, string>, healthy = (res: Response) => res.ok): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [script], {
     cwd: root,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
