@@ -75,7 +75,7 @@ async function fanOutMultiplexed(ctx: BenchContext) {
         [
           ['RSS before subscriptions', mb(before.rss)],
           [`RSS holding ${o.subscriptions} subscriptions`, mb(holding.rss)],
-          ['heap used holding them', mb(holding.heapUsed)],
+          ['V8 heap holding them: used / total; external', `${mb(holding.heapUsed)} / ${mb(holding.heapTotal)}; ${mb(holding.external)}`],
           ['RSS per subscription (delta)', `${((holding.rss - before.rss) / o.subscriptions / 1024).toFixed(1)} KB`],
         ],
       ),
@@ -139,7 +139,7 @@ async function fanOut(ctx: BenchContext, server: Awaited<ReturnType<typeof start
       [
         ['RSS before subscriptions (after the setup starts)', mb(before.rss)],
         [`RSS holding ${o.subscriptions} subscriptions`, mb(holding.rss)],
-        ['heap used holding them', mb(holding.heapUsed)],
+        ['V8 heap holding them: used / total; external', `${mb(holding.heapUsed)} / ${mb(holding.heapTotal)}; ${mb(holding.external)}`],
         ['RSS per subscription (delta)', `${((holding.rss - before.rss) / o.subscriptions / 1024).toFixed(1)} KB`],
         ['RSS after the completions', mb(after.rss)],
         ['callback → event p50 / p90 / p99 / max', [50, 90, 99, 100].map((p) => ms(percentile(latencies, p))).join(' / ')],

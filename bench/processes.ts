@@ -48,7 +48,8 @@ export async function startServer(kind: 'app' | 'bare', env: Record<string, stri
     env: kind === 'app' ? { ...env, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : env,
     // Compiled (`npm run bench` builds them with the server): no tsx, whose loader and hooks were
     // ~40 MB and ~2 % of CPU, nor Node's type stripper (~18 MB), so the process is what `npm start` runs.
-    execArgv: ['--expose-gc', '--max-old-space-size=1024'],
+    // BENCH_SERVER_FLAGS: more Node/V8 flags for the app server, to compare settings (e.g. `--max-semi-space-size=4`).
+    execArgv: ['--expose-gc', '--max-old-space-size=1024', ...(kind === 'app' ? (process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []) : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
