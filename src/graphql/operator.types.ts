@@ -12,7 +12,7 @@ registerEnumType(StatsInterval, { name: 'StatsInterval', description: 'HOUR (UTC
 export const DenylistKind = enumOf(['USER', 'ID_NUMBER'] as const);
 registerEnumType(DenylistKind, { name: 'DenylistKind' });
 
-@ObjectType({ description: 'One attempt as support sees it: masked, with the failure code and Aliyun SubCode' })
+@ObjectType('AdminAttempt', { description: 'One attempt as support sees it: masked, with the failure code and Aliyun SubCode' })
 export class AdminAttempt {
   @Field(() => ID) id!: string;
   @Field(() => VerificationStatus) status!: string;
@@ -27,7 +27,7 @@ export class AdminAttempt {
   @Field(() => Date, { nullable: true }) completedAt!: Date | null;
 }
 
-@ObjectType()
+@ObjectType('AdminConsent')
 export class AdminConsent {
   @Field(() => String) version!: string;
   @Field(() => Boolean) biometric!: boolean;
@@ -35,7 +35,7 @@ export class AdminConsent {
   @Field(() => Date) acceptedAt!: Date;
 }
 
-@ObjectType({ description: 'One event of the audit chain; detail is JSON without PII' })
+@ObjectType('AuditEvent', { description: 'One event of the audit chain; detail is JSON without PII' })
 export class AuditEvent {
   @Field(() => String, { description: 'bigserial, as a decimal string: it outgrows Int' }) seq!: string;
   @Field(() => Date) at!: Date;
@@ -45,14 +45,14 @@ export class AuditEvent {
   @Field(() => GraphQLJSONObject) detail!: AuditDetail;
 }
 
-@ObjectType({ description: "A user's audit trail, newest first" })
+@ObjectType('AuditEventConnection', { description: "A user's audit trail, newest first" })
 export class AuditEventConnection {
   @Field(() => [AuditEvent]) events!: AuditEvent[];
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => String, { nullable: true, description: 'Pass as `after` for older events' }) endCursor!: string | null;
 }
 
-@ObjectType({ description: 'Everything support needs about one user; reading it is audited' })
+@ObjectType('AdminUserView', { description: 'Everything support needs about one user; reading it is audited' })
 export class AdminUserView {
   @Field(() => ID) userId!: string;
   @Field(() => UserAuthStatus) status!: UserAuthStatus;
@@ -67,7 +67,7 @@ export class AdminUserView {
   @Field(() => AuditEventConnection) auditTrail!: AuditEventConnection;
 }
 
-@ObjectType({ description: 'A full name and number, shown to an operator once, audited' })
+@ObjectType('RevealedIdentity', { description: 'A full name and number, shown to an operator once, audited' })
 export class RevealedIdentity {
   @Field(() => ID) userId!: string;
   @Field(() => ID) verificationId!: string;
@@ -75,7 +75,7 @@ export class RevealedIdentity {
   @Field(() => String) idCardNumber!: string;
 }
 
-@ObjectType()
+@ObjectType('DenylistChange')
 export class DenylistChange {
   @Field(() => DenylistKind) kind!: string;
   @Field(() => String, { description: 'The user id, or the start of the number’s blind index' }) reference!: string;
@@ -83,7 +83,7 @@ export class DenylistChange {
   @Field(() => Int, { description: 'Accounts concerned (each got an audit event)' }) affectedAccounts!: number;
 }
 
-@ObjectType({ description: 'One denylist entry; numbers appear only as the start of their blind index' })
+@ObjectType('DenylistEntry', { description: 'One denylist entry; numbers appear only as the start of their blind index' })
 export class DenylistEntry {
   @Field(() => DenylistKind) kind!: string;
   @Field(() => String) reference!: string;
@@ -92,13 +92,13 @@ export class DenylistEntry {
   @Field(() => Date) createdAt!: Date;
 }
 
-@ObjectType()
+@ObjectType('KeyCount')
 export class KeyCount {
   @Field(() => String) key!: string;
   @Field(() => Int) count!: number;
 }
 
-@ObjectType({ description: 'One interval of verificationStats' })
+@ObjectType('StatsBucket', { description: 'One interval of verificationStats' })
 export class StatsBucket {
   @Field(() => Date) start!: Date;
   @Field(() => Date) end!: Date;
@@ -112,7 +112,7 @@ export class StatsBucket {
   @Field(() => Float, { nullable: true }) oldestOpenCaseAgeSeconds!: number | null;
 }
 
-@ObjectType()
+@ObjectType('VerificationStats')
 export class VerificationStats {
   @Field(() => StatsInterval) interval!: string;
   @Field(() => [StatsBucket]) buckets!: StatsBucket[];

@@ -6,7 +6,7 @@ import { ConsentPurpose, VerificationMode, VerificationStatus } from './verifica
 
 // The only place the service hands out names and numbers unmasked: to their owner, on request.
 
-@ObjectType({ description: 'One verification attempt with what it holds, decrypted for its owner' })
+@ObjectType('ExportedVerification', { description: 'One verification attempt with what it holds, decrypted for its owner' })
 export class ExportedVerification {
   @Field(() => ID) id!: string;
   @Field(() => VerificationStatus) status!: string;
@@ -22,7 +22,7 @@ export class ExportedVerification {
   @Field(() => Date, { nullable: true }) completedAt!: Date | null;
 }
 
-@ObjectType({ description: 'A consent as recorded: which terms, when, and from where' })
+@ObjectType('ExportedConsent', { description: 'A consent as recorded: which terms, when, and from where' })
 export class ExportedConsent {
   @Field(() => ID) id!: string;
   @Field(() => String) version!: string;
@@ -33,7 +33,7 @@ export class ExportedConsent {
   @Field(() => String, { nullable: true }) userAgent!: string | null;
 }
 
-@ObjectType({ description: 'A manual review the user asked for, with their own note' })
+@ObjectType('ExportedReviewCase', { description: 'A manual review the user asked for, with their own note' })
 export class ExportedReviewCase {
   @Field(() => ID) id!: string;
   @Field(() => ReviewStatus) status!: string;
@@ -45,7 +45,7 @@ export class ExportedReviewCase {
   @Field(() => String, { nullable: true, description: "The operator's reason" }) decisionReason!: string | null;
 }
 
-@ObjectType({ description: 'The verified identity bound to this account' })
+@ObjectType('ExportedIdentity', { description: 'The verified identity bound to this account' })
 export class ExportedIdentity {
   @Field(() => ID) verificationId!: string;
   @Field(() => Date) verifiedAt!: Date;
@@ -53,7 +53,7 @@ export class ExportedIdentity {
   @Field(() => Date, { nullable: true, description: 'The last passed face check (a start, renewal or step-up)' }) faceCheckedAt!: Date | null;
 }
 
-@ObjectType({ description: 'A face image kept under FACE_IMAGE_RETENTION_DAYS' })
+@ObjectType('ExportedFaceImage', { description: 'A face image kept under FACE_IMAGE_RETENTION_DAYS' })
 export class ExportedFaceImage {
   @Field(() => ID) verificationId!: string;
   @Field(() => Date) createdAt!: Date;
@@ -61,7 +61,7 @@ export class ExportedFaceImage {
   @Field(() => String, { nullable: true }) imageBase64!: string | null;
 }
 
-@ObjectType({ description: 'An audit event about this user (never holds personal data)' })
+@ObjectType('ExportedAuditEvent', { description: 'An audit event about this user (never holds personal data)' })
 export class ExportedAuditEvent {
   @Field(() => String, { description: 'bigserial, as a decimal string: it outgrows Int' }) seq!: string;
   @Field(() => Date) at!: Date;
@@ -71,7 +71,7 @@ export class ExportedAuditEvent {
   @Field(() => GraphQLJSONObject) detail!: AuditDetail;
 }
 
-@ObjectType({ description: 'Everything held about the caller (PIPL Art. 45)' })
+@ObjectType('PersonalDataExport', { description: 'Everything held about the caller (PIPL Art. 45)' })
 export class PersonalDataExport {
   @Field(() => ID) userId!: string;
   @Field(() => Date) exportedAt!: Date;
@@ -83,7 +83,7 @@ export class PersonalDataExport {
   @Field(() => [ExportedAuditEvent]) auditEvents!: ExportedAuditEvent[];
 }
 
-@ObjectType({ description: "What an erasure removed; the records keep only that attempts happened, their status and times" })
+@ObjectType('DeletionReceipt', { description: "What an erasure removed; the records keep only that attempts happened, their status and times" })
 export class DeletionReceipt {
   @Field(() => ID) userId!: string;
   @Field(() => Date) erasedAt!: Date;

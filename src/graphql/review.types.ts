@@ -13,7 +13,7 @@ registerEnumType(ReviewStatus, {
 export const ReviewDecision = enumOf(REVIEW_DECISIONS);
 registerEnumType(ReviewDecision, { name: 'ReviewDecision', description: 'APPROVE binds the identity as verified (mode MANUAL); REJECT closes the case' });
 
-@ObjectType({ description: 'A request for a manual review: of a failed verification (requestManualReview), or of a document Aliyun cannot verify (requestDocumentReview)' })
+@ObjectType('ReviewCase', { description: 'A request for a manual review: of a failed verification (requestManualReview), or of a document Aliyun cannot verify (requestDocumentReview)' })
 export class ReviewCase {
   @Field(() => ID) id!: string;
   @Field(() => ID) userId!: string;
@@ -32,19 +32,19 @@ export class ReviewCase {
   @Field(() => Date, { nullable: true }) decidedAt!: Date | null;
 }
 
-@ObjectType()
+@ObjectType('ReviewCaseEdge')
 export class ReviewCaseEdge {
   @Field(() => String) cursor!: string;
   @Field(() => ReviewCase) node!: ReviewCase;
 }
 
-@ObjectType()
+@ObjectType('PageInfo')
 export class PageInfo {
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => String, { nullable: true }) endCursor!: string | null;
 }
 
-@ObjectType({ description: 'The review queue, oldest first' })
+@ObjectType('ReviewCaseConnection', { description: 'The review queue, oldest first' })
 export class ReviewCaseConnection {
   @Field(() => [ReviewCaseEdge]) edges!: ReviewCaseEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;

@@ -7,7 +7,11 @@ import { ReviewResolver } from './review.resolver.js';
 import { ReferenceResolver, UserAuthStatusResolver, VerificationFieldsResolver, VerificationResolver } from './verification.resolver.js';
 import { WebhookResolver } from './webhook.resolver.js';
 
-/** Built once at start-up; `schema.graphql` is this, printed. */
+/**
+ * Built once at start-up; `schema.graphql` is this, printed. Every object and input type names
+ * itself in its decorator: type-graphql would take the class's name, which the bundle `npm start`
+ * runs may change (scripts/bundle-server.mjs).
+ */
 export async function buildRealnameSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [VerificationResolver, VerificationFieldsResolver, UserAuthStatusResolver, ReferenceResolver, PersonalDataResolver, ReviewResolver, OperatorResolver, AdminAttemptResolver, FaceCaptureResolver, WebhookResolver],

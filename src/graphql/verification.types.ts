@@ -34,14 +34,14 @@ registerEnumType(ReviewDocumentType, {
 export const ConsentPurpose = enumOf(consentPurposes);
 registerEnumType(ConsentPurpose, { name: 'ConsentPurpose', description: 'VERIFICATION: a start, with the biometric consent; DOCUMENT_REVIEW: operators may see the name and number' });
 
-@ObjectType({ description: 'Why a verification did not pass; the message is for the user' })
+@ObjectType('FailureReason', { description: 'Why a verification did not pass; the message is for the user' })
 export class FailureReason {
   @Field(() => FailureCodeEnum) code!: string;
   @Field(() => String) message!: string;
 }
 
 // Fields are filled by resolvers from the stored row; PII only ever leaves masked.
-@ObjectType({ description: 'One attempt at real-name verification' })
+@ObjectType('Verification', { description: 'One attempt at real-name verification' })
 export class Verification {
   @Field(() => ID) id!: string;
   @Field(() => VerificationStatus) status!: string;
@@ -64,7 +64,7 @@ export class Verification {
   @Field(() => Date, { nullable: true }) completedAt!: Date | null;
 }
 
-@ObjectType({ description: "A user's real-name status: the letter gate reads it" })
+@ObjectType('UserAuthStatus', { description: "A user's real-name status: the letter gate reads it" })
 export class UserAuthStatus {
   @Field(() => ID) userId!: string;
   @Field(() => AuthStatus) status!: string;
@@ -82,14 +82,14 @@ export class UserAuthStatus {
   @Field(() => Verification, { nullable: true }) latestVerification!: Verification | null;
 }
 
-@ObjectType({ description: 'The answer to "may this user send a letter?"' })
+@ObjectType('IdentityCheck', { description: 'The answer to "may this user send a letter?"' })
 export class IdentityCheck {
   @Field(() => Boolean) passed!: boolean;
   @Field(() => AuthStatus, { nullable: true, description: 'The status when not passed' }) reason!: string | null;
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
 }
 
-@ObjectType()
+@ObjectType('ConsentTerms')
 export class ConsentTerms {
   @Field(() => String) version!: string;
   @Field(() => String) text!: string;
@@ -98,7 +98,7 @@ export class ConsentTerms {
   reviewText!: string;
 }
 
-@ObjectType({
+@ObjectType('SupportedDocument', {
   description: 'A document this deployment accepts (ACCEPTED_DOCUMENTS); the description tells, in Chinese, which documents are not verifiable online and that their path is a manual review (requestDocumentReview)',
 })
 export class SupportedDocument {
@@ -108,7 +108,7 @@ export class SupportedDocument {
 }
 
 /** What every face check takes: the consents, where to return, a retry key, the liveness page's options. */
-@InputType("FaceCheckFields")
+@InputType('FaceCheckFields')
 abstract class FaceCheckFields {
   @Field(() => String, { description: 'The ConsentTerms.version the user accepted' }) consentVersion!: string;
   @Field(() => Boolean, { description: 'The separate consent to face processing (PIPL Art. 29); anything but true is CONSENT_REQUIRED' })
@@ -123,7 +123,7 @@ abstract class FaceCheckFields {
   elderlyMode?: boolean | null;
 }
 
-@InputType({ description: "A face check against the identity already held (renewal, step-up): no name or number is sent; on Aliyun's page, or with the WeChat mini-program's own camera" })
+@InputType('FaceCheckInput', { description: "A face check against the identity already held (renewal, step-up): no name or number is sent; on Aliyun's page, or with the WeChat mini-program's own camera" })
 export class FaceCheckInput extends FaceCheckFields {
   @Field(() => Boolean, {
     nullable: true,
@@ -134,7 +134,7 @@ export class FaceCheckInput extends FaceCheckFields {
 }
 
 /** A first verification: the face check's input, and the name, number and document it checks. */
-@InputType()
+@InputType('StartVerificationInput')
 export class StartVerificationInput extends FaceCheckFields {
   @Field(() => String, { description: '真实姓名, as on the document' }) realName!: string;
   @Field(() => String, { description: "The document's 18-digit number (an ID card's 15-digit number is upgraded); checked against documentType's rules" })
@@ -143,7 +143,7 @@ export class StartVerificationInput extends FaceCheckFields {
   documentType?: string | null;
 }
 
-@InputType({ description: 'A document Aliyun cannot verify, for an operator to check (requestDocumentReview)' })
+@InputType('DocumentReviewInput', { description: 'A document Aliyun cannot verify, for an operator to check (requestDocumentReview)' })
 export class DocumentReviewInput {
   @Field(() => ReviewDocumentType) documentType!: string;
   @Field(() => String, { description: 'The name as on the document: Chinese, or Latin letters on a foreign card' }) realName!: string;

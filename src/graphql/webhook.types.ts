@@ -8,7 +8,7 @@ registerEnumType(WebhookDeliveryStatus, {
   description: 'PENDING: not acknowledged yet (retried with backoff); DELIVERED: the receiver answered 2xx; FAILED: given up, replayable',
 });
 
-@ObjectType({ description: 'One lifecycle event in the outbox and how its delivery to WEBHOOK_URL went (no PII)' })
+@ObjectType('WebhookDelivery', { description: 'One lifecycle event in the outbox and how its delivery to WEBHOOK_URL went (no PII)' })
 export class WebhookDelivery {
   @Field(() => ID, { description: 'The event id, the same in every delivery of it: receivers dedupe on it' }) id!: string;
   @Field(() => String, { description: 'identity.verified, identity.renewable, identity.expired, identity.revoked or review.decided' }) type!: string;
@@ -24,13 +24,13 @@ export class WebhookDelivery {
   @Field(() => String, { description: 'The JSON body sent, exactly' }) payload!: string;
 }
 
-@ObjectType()
+@ObjectType('WebhookDeliveryEdge')
 export class WebhookDeliveryEdge {
   @Field(() => String) cursor!: string;
   @Field(() => WebhookDelivery) node!: WebhookDelivery;
 }
 
-@ObjectType({ description: 'Webhook deliveries, newest first' })
+@ObjectType('WebhookDeliveryConnection', { description: 'Webhook deliveries, newest first' })
 export class WebhookDeliveryConnection {
   @Field(() => [WebhookDeliveryEdge]) edges!: WebhookDeliveryEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
