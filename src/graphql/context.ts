@@ -59,17 +59,30 @@ export function createContext(
   auth: { actor: Actor | null; authError: DomainError | null },
   meta: RequestMeta,
 ): GraphQLContext {
-  // Built on first use: the letter gate and idle subscriptions never need them.
-  let loaders: ReturnType<typeof createLoaders> | undefined;
-  return {
-    requestId,
-    ...auth,
-    meta,
-    services,
-    get loaders() {
-      return (loaders ??= createLoaders(services.verifications));
-    },
-  };
+  return new RequestContext(services, requestId, auth.actor, auth.authError, meta);
+}
+
+/**
+ * A class, not an object literal with a getter: its instances share one shape, where the literal
+ * (a spread and an accessor) became a dictionary of ~450 bytes, held by every open subscription.
+ */
+class RequestContext implements GraphQLContext {
+  // A plain field, not #private: Apollo shallow-copies a context per operation of a batch, and a
+  // copy would not carry a private field.
+  private builtLoaders: ReturnType<typeof createLoaders> | undefined;
+
+  constructor(
+    readonly services: Services,
+    readonly requestId: string,
+    readonly actor: Actor | null,
+    readonly authError: DomainError | null,
+    readonly meta: RequestMeta,
+  ) {}
+
+  /** Built on first use: the letter gate and idle subscriptions never need them. */
+  get loaders() {
+    return (this.builtLoaders ??= createLoaders(this.services.verifications));
+  }
 }
 
 /** Per request, so nothing cached outlives it or crosses users. */

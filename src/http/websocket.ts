@@ -115,8 +115,9 @@ export function attachGraphQLWebSocket(server: Server, options: Options) {
           ctx.extra.authorization = authorization;
           ctx.extra.meta = options.requestMeta(ctx.extra.request);
           // graphql-ws keeps `extra` for the socket's life, and with it the upgrade request (its
-          // headers and streams, ~1.5 KB a socket); only the meta above is needed from it.
-          Reflect.deleteProperty(ctx.extra, 'request');
+          // headers and streams, ~1.5 KB a socket); only the meta above is needed from it. Cleared,
+          // not deleted: a delete would turn `extra` into a dictionary.
+          (ctx.extra as { request?: IncomingMessage }).request = undefined;
           // A socket outliving its token is closed; the client reconnects with a fresh one. A real
           // timer, so wall time like the token check itself (see requireActor).
           if (actor.expiresAt) {
