@@ -40,6 +40,13 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
+/**
+ * The V8 flags `npm start` and the image give the service (package.json, Dockerfile): a 4 MB
+ * semi-space, where V8's default young generation let 10 000 subscriptions' opening burst grow the
+ * heap, and RSS with it, by ~80 MB more (bench/NOTES.md). BENCH_SERVER_FLAGS="" runs without.
+ */
+const serviceFlags = () => (process.env.BENCH_SERVER_FLAGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
+
 /** `bench/server-process.ts` (createApp, bundled as `npm start`'s service is, into dist/bench-bundle) or `bench/bare-server.ts` (compiled into dist/bench), in a child process answering over IPC. */
 export async function startServer(kind: 'app' | 'bare', env: Record<string, string>): Promise<BenchServer> {
   // Production mode wants PUBLIC_BASE_URL (the sandbox calls back on it), so the port is chosen here.
@@ -48,8 +55,8 @@ export async function startServer(kind: 'app' | 'bare', env: Record<string, stri
     env: kind === 'app' ? { ...env, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : env,
     // Compiled (`npm run bench` builds them with the server): no tsx, whose loader and hooks were
     // ~40 MB and ~2 % of CPU, nor Node's type stripper (~18 MB), so the process is what `npm start` runs.
-    // BENCH_SERVER_FLAGS: more Node/V8 flags for the app server, to compare settings (e.g. `--max-semi-space-size=4`).
-    execArgv: ['--expose-gc', '--max-old-space-size=1024', ...(kind === 'app' ? (process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []) : [])],
+    // The app server runs with npm start's flags; BENCH_SERVER_FLAGS replaces them, to compare settings.
+    execArgv: ['--expose-gc', '--max-old-space-size=1024', ...(kind === 'app' ? serviceFlags() : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
@@ -104,7 +111,7 @@ export function freePort(): Promise<number> {
 /** What `npm start` runs (`node dist/bundle/main.js`, built by `npm run bench`'s prebench) as a replica; ready once /readyz answers 200. */
 export async function startReplica(env: Record<string, string>) {
   const port = await freePort();
-  const child = spawn(process.execPath, [here('../dist/bundle/main.js')], {
+  const child = spawn(process.execPath, [...serviceFlags(), here('../dist/bundle/main.js')], {
     env: { ...env, PORT: String(port), SANDBOX_PORT: String(await freePort()), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
