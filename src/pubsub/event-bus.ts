@@ -24,6 +24,21 @@ export type Topic = keyof TopicPayloads;
 
 export const channelOf = (topic: Topic, key?: string) => (key ? `${topic}:${key}` : topic);
 
+/** A message as `publish` takes it: the topic, and that topic's payload. */
+export type Published = { [T in Topic]: { topic: T; payload: TopicPayloads[T] } }[Topic];
+
+/** The same bus, with `tap` run on every message before it is published (metrics, a local cache). */
+export function tappingPublish(bus: EventBus, tap: (message: Published) => void): EventBus {
+  return {
+    ...bus,
+    kind: bus.kind,
+    publish: (topic, key, payload) => {
+      tap({ topic, payload } as Published);
+      return bus.publish(topic, key, payload);
+    },
+  };
+}
+
 export interface EventBus {
   readonly kind: 'redis' | 'memory';
   publish<T extends Topic>(topic: T, key: string | undefined, payload: TopicPayloads[T]): Promise<void>;

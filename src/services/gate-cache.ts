@@ -1,4 +1,4 @@
-import type { EventBus, TopicPayloads } from '../pubsub/event-bus.js';
+import { tappingPublish, type EventBus } from '../pubsub/event-bus.js';
 
 /** How long an answer may be served without a change notice, in case one is lost with the broker. */
 export const GATE_CACHE_TTL_MS = 30_000;
@@ -102,12 +102,7 @@ export class GateCache<T> {
  * after the change, could still be answered from the old facts. Other replicas drop theirs on the echo.
  */
 export function invalidatingLocally(bus: EventBus, cache: Pick<GateCache<unknown>, 'invalidate'>): EventBus {
-  return {
-    ...bus,
-    kind: bus.kind,
-    publish: (topic, key, payload) => {
-      if (topic === 'userStatus') cache.invalidate((payload as TopicPayloads['userStatus']).userId);
-      return bus.publish(topic, key, payload);
-    },
-  };
+  return tappingPublish(bus, (message) => {
+    if (message.topic === 'userStatus') cache.invalidate(message.payload.userId);
+  });
 }

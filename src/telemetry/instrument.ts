@@ -4,7 +4,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { currentScope, tagVerification } from './context.js';
 import { ATTR, inSpan } from './spans.js';
 import { ProviderError, type FaceVerifyProvider } from '../providers/provider.js';
-import type { EventBus, TopicPayloads } from '../pubsub/event-bus.js';
+import { tappingPublish, type EventBus, type TopicPayloads } from '../pubsub/event-bus.js';
 
 const TERMINAL = new Set(['VERIFIED', 'FAILED', 'EXPIRED', 'CANCELED']);
 
@@ -14,18 +14,11 @@ const TERMINAL = new Set(['VERIFIED', 'FAILED', 'EXPIRED', 'CANCELED']);
  * replicas, whether or not the broker takes the message.
  */
 export function instrumentBus(bus: EventBus, metrics: Metrics): EventBus {
-  return {
-    ...bus,
-    kind: bus.kind,
-    publish: async (topic, key, payload) => {
-      if (topic === 'verificationResult') {
-        const event = payload as TopicPayloads['verificationResult'];
-        tagVerification(event.verificationId);
-        countVerification(metrics, event);
-      }
-      return bus.publish(topic, key, payload);
-    },
-  };
+  return tappingPublish(bus, (message) => {
+    if (message.topic !== 'verificationResult') return;
+    tagVerification(message.payload.verificationId);
+    countVerification(metrics, message.payload);
+  });
 }
 
 function countVerification(metrics: Metrics, event: TopicPayloads['verificationResult']) {
