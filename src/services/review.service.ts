@@ -17,7 +17,7 @@ import { verificationRepository, type VerificationRow } from '../repositories/ve
 import type { AuditChain, AuditDetail } from './audit-log.js';
 import { recordConsent } from './attempt-record.js';
 import { auditOperatorAction, operatorLabel, requireOperator } from './operator-audit.js';
-import { bindIdentity, isSlotRace } from './identity-binding.js';
+import { bindIdentity } from './identity-binding.js';
 import { announce, moveVerification } from './transitions.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 import type { StartGuard } from './start-guard.js';
@@ -216,8 +216,9 @@ export class ReviewService {
 
   /** A case whose verification a new start superseded is withdrawn, the first time anyone looks. */
   private async stillOpen(found: ReviewCaseRow): Promise<boolean> {
+    // A case's MANUAL verification is written PROCESSING, never PENDING, and leaves it only to end.
     const verification = await verificationRepository.byId(this.db, found.verificationId);
-    if (verification && (verification.status === 'PROCESSING' || verification.status === 'PENDING')) return true;
+    if (verification?.status === 'PROCESSING') return true;
     await reviewRepository.updateOpen(this.db, found.id, { status: 'WITHDRAWN', decidedAt: this.clock() });
     return false;
   }
@@ -281,30 +282,24 @@ export class ReviewService {
         await auditOperatorAction(this.audit, tx, operator, 'review_approval_recorded', [found.userId], now, { reason, caseId: found.id, approvals: approvedBy.length }, found.verificationId);
         return updated;
       });
-      if (!recorded) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该审核已被他人处理,请刷新后重试');
+      if (!recorded) throw decidedMeanwhile();
       return recorded;
     }
 
-    const held = await verificationRepository.byId(this.db, found.verificationId);
-    if ((await denylistRepository.matching(this.db, found.userId, held?.idNumberIndex)).length) throw new DomainError(ErrorCode.IDENTITY_DENIED);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const moved = await this.db.transaction(async (tx) => {
-          const row = await moveVerification(this.audit, tx, found.verificationId, { to: 'VERIFIED', actor: by }, now);
-          if (!row) return undefined;
-          // Refused, not failed: the operator may release the other binding (a stolen identity) and approve again.
-          if (!(await bindIdentity(this.outbox, tx, row, this.settings, now))) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND, '该身份证已绑定其他账号,请先解除其他账号的绑定');
-          await this.close(tx, found, { status: 'APPROVED', approvedBy, decidedBy: by, decisionReason: reason, decidedAt: now }, 'review_approved', operator, reason, now, found.approvedBy);
-          return row;
-        });
-        return await this.afterMove(found, moved, now);
-      } catch (error) {
-        // Two bindings of one number raced for its last free slot; the unique index chose.
-        if (isSlotRace(error) && attempt < this.settings.maxAccountsPerIdentity) continue;
-        if (isSlotRace(error)) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND);
-        throw error;
-      }
-    }
+    // Verification rows are never deleted (erasure empties their fields): a case's is always there.
+    const held = (await verificationRepository.byId(this.db, found.verificationId))!;
+    if ((await denylistRepository.matching(this.db, found.userId, held.idNumberIndex)).length) throw new DomainError(ErrorCode.IDENTITY_DENIED);
+    // No two bindings of one number race for a slot here: the move appends to the audit chain, whose
+    // lock is held to the commit, before bindIdentity looks for a free one. The unique index stays the guard.
+    const moved = await this.db.transaction(async (tx) => {
+      const row = await moveVerification(this.audit, tx, found.verificationId, { to: 'VERIFIED', actor: by }, now);
+      if (!row) return undefined;
+      // Refused, not failed: the operator may release the other binding (a stolen identity) and approve again.
+      if (!(await bindIdentity(this.outbox, tx, row, this.settings, now))) throw new DomainError(ErrorCode.IDENTITY_ALREADY_BOUND, '该身份证已绑定其他账号,请先解除其他账号的绑定');
+      await this.close(tx, found, { status: 'APPROVED', approvedBy, decidedBy: by, decisionReason: reason, decidedAt: now }, 'review_approved', operator, reason, now, found.approvedBy);
+      return row;
+    });
+    return this.afterMove(found, moved, now);
   }
 
   private async close(
@@ -319,21 +314,27 @@ export class ReviewService {
   ) {
     const closed = await reviewRepository.updateOpen(tx, found.id, changes, approvedBefore);
     // Rolls the move back too: another operator decided (or added an approval) meanwhile.
-    if (!closed) throw new DomainError(ErrorCode.BAD_USER_INPUT, '该审核已被他人处理,请刷新后重试');
+    if (!closed) throw decidedMeanwhile();
     await auditOperatorAction(this.audit, tx, operator, action, [found.userId], now, { reason, caseId: found.id }, found.verificationId);
     await this.outbox.recordReviewDecided(tx, { userId: found.userId, caseId: found.id, decision: closed.status === 'APPROVED' ? 'APPROVED' : 'REJECTED' }, now);
   }
 
-  /** A case whose verification is no longer open was overtaken by a new start of the user: withdrawn. */
+  /**
+   * The verification no longer open: another operator's decision moved it first (and closed the case
+   * with it), or a new start of the user superseded it, and the case is withdrawn.
+   */
   private async afterMove(found: ReviewCaseRow, moved: VerificationRow | undefined, now: Date): Promise<ReviewCaseRow> {
     if (moved) {
       await announce(this.bus, this.log, moved);
       return (await reviewRepository.byId(this.db, found.id))!;
     }
-    await reviewRepository.updateOpen(this.db, found.id, { status: 'WITHDRAWN', decidedAt: now });
+    if (!(await reviewRepository.updateOpen(this.db, found.id, { status: 'WITHDRAWN', decidedAt: now }))) throw decidedMeanwhile();
     throw new DomainError(ErrorCode.BAD_USER_INPUT, '用户已重新发起认证,该审核已撤回');
   }
 }
+
+/** Another operator decided, or added an approval, between this one's read and write. */
+const decidedMeanwhile = () => new DomainError(ErrorCode.BAD_USER_INPUT, '该审核已被他人处理,请刷新后重试');
 
 // The open case is the user's latest verification (authStatus().latestVerification): no id needs to travel.
 const caseAlreadyOpen = () => new DomainError(ErrorCode.BAD_USER_INPUT, '您已有一件人工审核正在处理中,请等待审核结果');

@@ -40,9 +40,11 @@ describe(`${ReviewService.name}.requestDocument`, () => {
   let reviews: ReviewService;
   const index = new BlindIndex(TEST_INDEX_KEY);
   const row = async (id: string) => (await app.db.select().from(verifications).where(eq(verifications.id, id)))[0]!;
+  /** Set to hold the app's clock still at an instant; undefined lets it run. */
+  let frozen: Date | undefined;
 
   beforeAll(async () => {
-    app = await startTestApp({ env: { START_LIMIT_PER_USER: String(PER_USER), START_LIMIT_PER_IP: '100000' } });
+    app = await startTestApp({ env: { START_LIMIT_PER_USER: String(PER_USER), START_LIMIT_PER_IP: '100000' }, overrides: { clock: () => frozen ?? new Date() } });
     reviews = app.services.reviews;
   });
   afterAll(async () => {
@@ -84,7 +86,7 @@ describe(`${ReviewService.name}.requestDocument`, () => {
     const opened = await reviews.requestDocument(user('dr-audit'), input({ documentNumber: number }), META);
     const events = await app.db.select().from(auditEvents).where(and(eq(auditEvents.subjectUserId, 'dr-audit'), eq(auditEvents.action, 'review.requested')));
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actor: 'user:dr-audit', verificationId: opened.verificationId, detail: { caseId: opened.id, documentType: 'HK_MACAO_TRAVEL_PERMIT', withNote: true } });
+    expect(events[0]).toMatchObject({ actor: 'user:dr-audit', verificationId: opened.verificationId, detail: { caseId: opened.id, failureCode: 'DOCUMENT_NOT_ACCEPTED', documentType: 'HK_MACAO_TRAVEL_PERMIT', consentPurpose: 'DOCUMENT_REVIEW', withNote: true } });
     expect(JSON.stringify(events[0]!.detail)).not.toContain(number.slice(1));
   });
 
@@ -106,10 +108,12 @@ describe(`${ReviewService.name}.requestDocument`, () => {
     expect(await reviews.casesOf('dr-no-consent')).toEqual([]);
   });
 
-  it('refuses a second request while a case is open, and keeps the first', async () => {
+  it('refuses a second request while a case is open, keeps the first, and records no second consent', async () => {
     const first = await reviews.requestDocument(user('dr-second'), input(), META);
-    expect(await codeOf(reviews.requestDocument(user('dr-second'), input({ documentType: 'TAIWAN_TRAVEL_PERMIT', documentNumber: '12345678' }), META))).toBe('BAD_USER_INPUT');
+    const second = await reviews.requestDocument(user('dr-second'), input({ documentType: 'TAIWAN_TRAVEL_PERMIT', documentNumber: '12345678' }), META).catch((e: Error & { code: string }) => e);
+    expect(second).toMatchObject({ code: 'BAD_USER_INPUT', message: '您已有一件人工审核正在处理中,请等待审核结果' });
     expect((await reviews.casesOf('dr-second')).map((c) => [c.id, c.status])).toEqual([[first.id, 'OPEN']]);
+    expect(await app.db.select().from(consents).where(eq(consents.userId, 'dr-second'))).toHaveLength(1);
   });
 
   it('lets exactly one of two concurrent requests open a case', async () => {
@@ -125,9 +129,18 @@ describe(`${ReviewService.name}.requestDocument`, () => {
     expect(await row(started.verificationId)).toMatchObject({ status: 'CANCELED', failureCode: 'SUPERSEDED' });
   });
 
-  it('refuses a user already verified, ALREADY_VERIFIED', async () => {
+  it('refuses a user already verified, ALREADY_VERIFIED, until the very instant the identity expires', async () => {
     await verifiedUser(app, 'dr-verified');
     expect(await codeOf(reviews.requestDocument(user('dr-verified'), input(), META))).toBe('ALREADY_VERIFIED');
+    const [identity] = await app.db.select().from(identities).where(eq(identities.userId, 'dr-verified'));
+    try {
+      frozen = new Date(identity!.expiresAt.getTime() - 1);
+      expect(await codeOf(reviews.requestDocument(user('dr-verified'), input(), META))).toBe('ALREADY_VERIFIED');
+      frozen = identity!.expiresAt;
+      expect((await reviews.requestDocument(user('dr-verified'), input(), META)).status).toBe('OPEN');
+    } finally {
+      frozen = undefined;
+    }
   });
 
   it('refuses a denied account and a denied number, IDENTITY_DENIED', async () => {
@@ -173,7 +186,10 @@ describe(`${ReviewService.name}.requestDocument`, () => {
       const first = await reviews.requestDocument(user('dr-holder-1'), input({ documentNumber: `${number}00` }), META);
       await reviews.decide(alice, first.id, 'APPROVE', '核对无误');
       const second = await reviews.requestDocument(user('dr-holder-2'), input({ documentNumber: `${number}01` }), META);
-      expect(await codeOf(reviews.decide(alice, second.id, 'APPROVE', '核对无误'))).toBe('IDENTITY_ALREADY_BOUND');
+      expect(await reviews.decide(alice, second.id, 'APPROVE', '核对无误').catch((e: Error & { code: string }) => e)).toMatchObject({
+        code: 'IDENTITY_ALREADY_BOUND',
+        message: '该身份证已绑定其他账号,请先解除其他账号的绑定',
+      });
       expect((await reviews.get(alice, second.id)).status).toBe('OPEN');
     });
 

@@ -1,14 +1,25 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, reviewCases, verifications } from '../../src/db/schema.js';
+import { auditEvents, identities, reviewCases, verifications, webhookEvents } from '../../src/db/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { ReviewService } from '../../src/services/review.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { NO_SUCH_IDENTITY_NUMBER, unfindableUser } from '../support/operator.js';
-import { startedUser } from '../support/verified-user.js';
+import { startedUser, verifiedUser } from '../support/verified-user.js';
+import { TEST_WEBHOOK_SECRET } from '../support/webhook-receiver.js';
 
-/** Many users try the sandbox's "no such identity" number here: its per-number budget is not the point. */
-const ENV = { START_LIMIT_PER_ID_NUMBER: '100000', START_LIMIT_PER_IP: '100000', IDENTITY_MAX_ACCOUNTS: '1000' };
+/**
+ * Many users try the sandbox's "no such identity" number here: its per-number budget is not the point.
+ * The outbox records decisions for a webhook that no delivery reaches (its worker waits an hour).
+ */
+const ENV = {
+  START_LIMIT_PER_ID_NUMBER: '100000',
+  START_LIMIT_PER_IP: '100000',
+  IDENTITY_MAX_ACCOUNTS: '1000',
+  WEBHOOK_URL: 'http://127.0.0.1:9/hooks',
+  WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+  WEBHOOK_POLL_INTERVAL_SECONDS: '3600',
+};
 const DAY_MS = 86_400_000;
 
 const user = (userId: string): Actor => ({ kind: 'user', userId });
@@ -22,6 +33,14 @@ const codeOf = (promise: Promise<unknown>) =>
     () => 'resolved',
     (error: { code?: string }) => error.code,
   );
+/** The code and the sentence the user or operator reads. */
+const refusalOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (error: { code?: string; message: string }) => ({ code: error.code, message: error.message }),
+  );
+const reviewDecisions = async (app: TestApp, userId: string) =>
+  (await app.db.select().from(webhookEvents).where(and(eq(webhookEvents.userId, userId), eq(webhookEvents.type, 'review.decided')))).map((e) => JSON.parse(e.body).data);
 
 async function auditOf(app: TestApp, userId: string, action: string) {
   return app.db.select().from(auditEvents).where(and(eq(auditEvents.subjectUserId, userId), eq(auditEvents.action, action)));
@@ -117,17 +136,49 @@ describe(`${ReviewService.name}, two-person approval`, () => {
       expect(cases[0]!.decidedAt).not.toBeNull();
     });
 
-    it('cancels a pending automatic attempt as SUPERSEDED when the review opens', async () => {
+    it('cancels a pending automatic attempt as SUPERSEDED when the review opens, by the user, and tells its watchers', async () => {
       const { verificationId } = await unfindableUser(app, 'rq-supersede');
       const pending = await startedUser(app, 'rq-supersede');
-      const reviewCase = await reviews.request(user('rq-supersede'), verificationId, null);
-      expect(await verificationRow(app, pending.verificationId)).toMatchObject({ status: 'CANCELED', failureCode: 'SUPERSEDED' });
-      expect((await verificationRow(app, reviewCase.verificationId)).status).toBe('PROCESSING');
+      const seen: string[] = [];
+      const stop = await app.bus.listen('verificationResult', pending.verificationId, (payload) => seen.push(payload.status));
+      try {
+        const reviewCase = await reviews.request(user('rq-supersede'), verificationId, null);
+        expect(await verificationRow(app, pending.verificationId)).toMatchObject({ status: 'CANCELED', failureCode: 'SUPERSEDED' });
+        expect((await verificationRow(app, reviewCase.verificationId)).status).toBe('PROCESSING');
+        const [canceled] = await app.db.select().from(auditEvents).where(and(eq(auditEvents.verificationId, pending.verificationId), eq(auditEvents.action, 'verification.canceled')));
+        expect(canceled).toMatchObject({ actor: 'user:rq-supersede', detail: { failureCode: 'SUPERSEDED' } });
+        await expect.poll(() => seen).toEqual(['CANCELED']);
+      } finally {
+        stop();
+      }
     });
 
-    it('refuses an attempt that did not fail, BAD_USER_INPUT', async () => {
+    it('refuses an attempt that did not fail, BAD_USER_INPUT, with a sentence to act on', async () => {
       const pending = await startedUser(app, 'rq-pending');
-      expect(await codeOf(reviews.request(user('rq-pending'), pending.verificationId, null))).toBe('BAD_USER_INPUT');
+      expect(await refusalOf(reviews.request(user('rq-pending'), pending.verificationId, null))).toEqual({ code: 'BAD_USER_INPUT', message: '该认证结果不支持人工审核,请重新发起认证' });
+    });
+
+    it('refuses an attempt that ended otherwise than FAILED, whatever code it carries', async () => {
+      const { verificationId } = await unfindableUser(app, 'rq-not-failed');
+      await app.db.update(verifications).set({ status: 'EXPIRED' }).where(eq(verifications.id, verificationId));
+      expect(await codeOf(reviews.request(user('rq-not-failed'), verificationId, null))).toBe('BAD_USER_INPUT');
+      expect(await reviews.casesOf('rq-not-failed')).toEqual([]);
+    });
+
+    it('refuses a user verified since, ALREADY_VERIFIED, and takes one whose identity expired', async () => {
+      const { verificationId } = await unfindableUser(app, 'rq-verified');
+      await verifiedUser(app, 'rq-verified');
+      expect(await codeOf(reviews.request(user('rq-verified'), verificationId, null))).toBe('ALREADY_VERIFIED');
+      await app.db.update(identities).set({ expiresAt: new Date(Date.now() - DAY_MS) }).where(eq(identities.userId, 'rq-verified'));
+      expect((await reviews.request(user('rq-verified'), verificationId, null)).status).toBe('OPEN');
+    });
+
+    it('answers three requests of one user at once with one case', async () => {
+      const { verificationId } = await unfindableUser(app, 'rq-race');
+      const answers = await Promise.all([1, 2, 3].map(() => reviews.request(user('rq-race'), verificationId, null)));
+      expect(new Set(answers.map((a) => a.id)).size).toBe(1);
+      expect(await reviews.casesOf('rq-race')).toHaveLength(1);
+      expect((await reviews.attemptsOf('rq-race')).map((v) => [v.mode, v.status])).toEqual([['MANUAL', 'PROCESSING'], ['SANDBOX', 'FAILED']]);
     });
 
     it('refuses a denied user, IDENTITY_DENIED', async () => {
@@ -140,7 +191,7 @@ describe(`${ReviewService.name}, two-person approval`, () => {
     it('refuses an attempt whose name and number were erased, BAD_USER_INPUT', async () => {
       const { verificationId } = await unfindableUser(app, 'rq-erased');
       await app.db.update(verifications).set({ nameCipher: null, idNumberCipher: null }).where(eq(verifications.id, verificationId));
-      expect(await codeOf(reviews.request(user('rq-erased'), verificationId, null))).toBe('BAD_USER_INPUT');
+      expect(await refusalOf(reviews.request(user('rq-erased'), verificationId, null))).toEqual({ code: 'BAD_USER_INPUT', message: '该认证记录已过保存期限,请重新发起认证' });
     });
   });
 
@@ -217,7 +268,7 @@ describe(`${ReviewService.name}, two-person approval`, () => {
     it('refuses the same operator approving twice, FORBIDDEN', async () => {
       const { reviewCase } = await openCase(app, 'dc-twice');
       await reviews.decide(alice, reviewCase.id, 'APPROVE', '核对无误');
-      expect(await codeOf(reviews.decide(alice, reviewCase.id, 'APPROVE', '再次批准'))).toBe('FORBIDDEN');
+      expect(await refusalOf(reviews.decide(alice, reviewCase.id, 'APPROVE', '再次批准'))).toEqual({ code: 'FORBIDDEN', message: '同一审核员不能重复批准,须由另一名审核员复核' });
       expect((await reviews.get(alice, reviewCase.id)).approvedBy).toEqual(['operator:op-alice']);
     });
 
@@ -231,6 +282,23 @@ describe(`${ReviewService.name}, two-person approval`, () => {
       expect((await app.services.authStatus.currentStatusOf('dc-second')).status).toBe('VERIFIED');
       const [event] = await auditOf(app, 'dc-second', 'operator.review_approved');
       expect(event).toMatchObject({ actor: 'operator:op-bob', verificationId: reviewCase.verificationId, detail: { reason: '复核通过', caseId: reviewCase.id } });
+      expect(await reviewDecisions(app, 'dc-second')).toEqual([{ caseId: reviewCase.id, decision: 'APPROVED' }]);
+    });
+
+    it('records each of two first approvals given at once, or refuses one with a sentence; never half of one', async () => {
+      for (const n of [1, 2, 3]) {
+        const { reviewCase } = await openCase(app, `dc-race-${n}`);
+        const both = await Promise.all([alice, bob].map((op) => refusalOf(reviews.decide(op, reviewCase.id, 'APPROVE', '核对无误'))));
+        const recorded = await auditOf(app, `dc-race-${n}`, 'operator.review_approval_recorded');
+        const approved = await auditOf(app, `dc-race-${n}`, 'operator.review_approved');
+        const after = await reviews.get(alice, reviewCase.id);
+        // One after the other: the first is recorded, the second approves. At once: one is recorded, the other refused.
+        if (approved.length) expect([recorded.length, after.status, both]).toEqual([1, 'APPROVED', ['resolved', 'resolved']]);
+        else {
+          expect(both.filter((o) => o !== 'resolved')).toEqual([{ code: 'BAD_USER_INPUT', message: '该审核已被他人处理,请刷新后重试' }]);
+          expect([recorded.length, after.status, after.approvedBy.length]).toEqual([1, 'OPEN', 1]);
+        }
+      }
     });
 
     it('rejects with one operator: FAILED with REVIEW_REJECTED, closed, audited; a second decision is refused', async () => {
@@ -240,7 +308,19 @@ describe(`${ReviewService.name}, two-person approval`, () => {
       expect(await verificationRow(app, reviewCase.verificationId)).toMatchObject({ status: 'FAILED', failureCode: 'REVIEW_REJECTED' });
       const [event] = await auditOf(app, 'dc-reject', 'operator.review_rejected');
       expect(event).toMatchObject({ actor: 'operator:op-alice', detail: { reason: '材料 不足', caseId: reviewCase.id } });
-      expect(await codeOf(reviews.decide(bob, reviewCase.id, 'REJECT', '再拒一次'))).toBe('BAD_USER_INPUT');
+      expect(await reviewDecisions(app, 'dc-reject')).toEqual([{ caseId: reviewCase.id, decision: 'REJECTED' }]);
+      expect(await refusalOf(reviews.decide(bob, reviewCase.id, 'REJECT', '再拒一次'))).toEqual({ code: 'BAD_USER_INPUT', message: '该审核已处理' });
+    });
+
+    it('lets one of two decisions given at once stand, and never tells the other operator the user started again', async () => {
+      // Which sentence the other hears depends on whether it read the case before the first committed.
+      const { reviewCase } = await openCase(app, 'dc-both');
+      const both = await Promise.all([alice, bob].map((op) => refusalOf(reviews.decide(op, reviewCase.id, 'REJECT', '材料不足'))));
+      expect(both.filter((o) => o === 'resolved')).toHaveLength(1);
+      expect(both.filter((o) => o !== 'resolved')).toEqual([{ code: 'BAD_USER_INPUT', message: expect.stringMatching(/^(该审核已被他人处理,请刷新后重试|该审核已处理)$/) }]);
+      expect((await reviews.get(alice, reviewCase.id)).status).toBe('REJECTED');
+      expect(await auditOf(app, 'dc-both', 'operator.review_rejected')).toHaveLength(1);
+      expect(await reviewDecisions(app, 'dc-both')).toHaveLength(1);
     });
 
     it('refuses an empty reason before touching the case', async () => {
@@ -265,7 +345,7 @@ describe(`${ReviewService.name}, two-person approval`, () => {
     it('withdraws the case when the user started again meanwhile', async () => {
       const { reviewCase } = await openCase(app, 'dc-withdrawn');
       await startedUser(app, 'dc-withdrawn');
-      expect(await codeOf(reviews.decide(alice, reviewCase.id, 'REJECT', '材料不足'))).toBe('BAD_USER_INPUT');
+      expect(await refusalOf(reviews.decide(alice, reviewCase.id, 'REJECT', '材料不足'))).toEqual({ code: 'BAD_USER_INPUT', message: '用户已重新发起认证,该审核已撤回' });
       const withdrawn = await reviews.get(alice, reviewCase.id);
       expect(withdrawn.status).toBe('WITHDRAWN');
       expect(withdrawn.decidedAt).not.toBeNull();
@@ -276,8 +356,10 @@ describe(`${ReviewService.name}, two-person approval`, () => {
 
 describe(`${ReviewService.name}, one approval`, () => {
   let app: TestApp;
+  /** Set to hold the app's clock still at an instant; undefined lets it run. */
+  let frozen: Date | undefined;
   beforeAll(async () => {
-    app = await startTestApp({ env: ENV });
+    app = await startTestApp({ env: ENV, overrides: { clock: () => frozen ?? new Date() } });
   });
   afterAll(async () => {
     await app?.stop();
@@ -289,5 +371,42 @@ describe(`${ReviewService.name}, one approval`, () => {
     const approved = await app.services.reviews.decide(alice, reviewCase.id, 'APPROVE', '核对无误');
     expect(approved).toMatchObject({ status: 'APPROVED', approvedBy: ['operator:op-alice'], decidedBy: 'operator:op-alice' });
     expect(await auditOf(app, 'one-approve', 'operator.review_approval_recorded')).toEqual([]);
+  });
+
+  it('takes a request at the very instant the identity expires, not a millisecond before', async () => {
+    const { verificationId } = await unfindableUser(app, 'one-edge');
+    await verifiedUser(app, 'one-edge');
+    const [identity] = await app.db.select().from(identities).where(eq(identities.userId, 'one-edge'));
+    try {
+      frozen = new Date(identity!.expiresAt.getTime() - 1);
+      expect(await codeOf(app.services.reviews.request(user('one-edge'), verificationId, null))).toBe('ALREADY_VERIFIED');
+      frozen = identity!.expiresAt;
+      expect((await app.services.reviews.request(user('one-edge'), verificationId, null)).status).toBe('OPEN');
+    } finally {
+      frozen = undefined;
+    }
+  });
+});
+
+describe(`${ReviewService.name}, a number with two slots`, () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { ...ENV, IDENTITY_MAX_ACCOUNTS: '2' } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('binds both holders of two cases approved at once, each to its own slot, and refuses a third with a sentence', async () => {
+    const cases = await Promise.all(['slot-a', 'slot-b', 'slot-c'].map((userId) => openCase(app, userId)));
+    const [a, b] = await Promise.all(cases.slice(0, 2).map(({ reviewCase }) => app.services.reviews.decide(alice, reviewCase.id, 'APPROVE', '核对无误')));
+    expect([a!.status, b!.status]).toEqual(['APPROVED', 'APPROVED']);
+    const slots = (await app.db.select().from(identities)).filter((i) => ['slot-a', 'slot-b'].includes(i.userId)).map((i) => i.slot);
+    expect(slots.sort()).toEqual([0, 1]);
+    expect(await refusalOf(app.services.reviews.decide(alice, cases[2]!.reviewCase.id, 'APPROVE', '核对无误'))).toEqual({
+      code: 'IDENTITY_ALREADY_BOUND',
+      message: '该身份证已绑定其他账号,请先解除其他账号的绑定',
+    });
+    expect((await app.services.reviews.get(alice, cases[2]!.reviewCase.id)).status).toBe('OPEN');
   });
 });
