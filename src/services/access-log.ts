@@ -45,8 +45,9 @@ export class AccessLog {
     });
   }
 
+  /** One write-out per turn, however many reads asked; it takes what the free slots allow. */
   #schedule() {
-    if (this.#scheduled || this.#inFlight >= MAX_IN_FLIGHT || this.#waiting.length === 0) return;
+    if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;

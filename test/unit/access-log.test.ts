@@ -20,10 +20,12 @@ function fakeDatabase(fail: () => boolean) {
   const inserts: { subject_user_id: string }[][] = [];
   let hold: Promise<void> | undefined;
   let release = () => {};
+  const counts = { started: 0 };
   const db = {
     execute: async (statement: SQL) => {
       const { sql, params } = dialect.sqlToQuery(statement);
       expect(sql).toMatch(/^insert into pending_audit_events/);
+      counts.started++;
       await hold;
       if (fail()) throw new Error('database unavailable');
       inserts.push(JSON.parse(params[0] as string));
@@ -32,6 +34,7 @@ function fakeDatabase(fail: () => boolean) {
   return {
     db: db as unknown as Database,
     inserts,
+    counts,
     holdNext() {
       hold = new Promise((resolve) => (release = resolve));
       return () => {
@@ -74,6 +77,22 @@ describe(AccessLog.name, () => {
     release();
     await Promise.all([first, ...later]);
     expect(inserts.map((rows) => rows.map((row) => row.subject_user_id))).toEqual([['first'], ['later-0', 'later-1', 'later-2']]);
+  });
+
+  it('writes at most four batches at once; the reads of later turns wait for a free one, then go together', async () => {
+    const { db, inserts, counts, holdNext } = fakeDatabase(() => false);
+    const log = new AccessLog(db, audit, clock);
+    const release = holdNext();
+    const reads = [];
+    for (let turn = 0; turn < 6; turn++) {
+      reads.push(log.serviceRead(service, `turn-${turn}`, 'verifyIdentity'));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(counts.started).toBe(4);
+    release();
+    await Promise.all(reads);
+    expect(inserts.map((rows) => rows.map((row) => row.subject_user_id))).toEqual([['turn-0'], ['turn-1'], ['turn-2'], ['turn-3'], ['turn-4', 'turn-5']]);
   });
 
   it('writes nothing for users reading their own data', async () => {
