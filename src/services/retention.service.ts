@@ -49,7 +49,7 @@ export class RetentionService {
       const batch = await this.db.transaction(async (tx) => {
         const attempts = await personalDataRepository.eraseClosedAttempts(tx, ['FAILED', 'EXPIRED', 'CANCELED'], before, batchSize);
         const outlived = await personalDataRepository.eraseOutlivedIdentities(tx, expiredBefore, batchSize);
-        const consents = await consentRepository.eraseClientData(tx, [...attempts, ...outlived].flatMap((a) => (a.consentId ? [a.consentId] : [])));
+        const consents = await consentRepository.eraseClientData(tx, [...attempts, ...outlived].flatMap((a) => a.consentId ?? []));
         const images = [
           ...(await faceImageRepository.deleteOfVerifications(tx, outlived.map((v) => v.id))),
           ...(await faceImageRepository.deleteDue(tx, now)),

@@ -94,6 +94,22 @@ describe(RetentionService.name, () => {
     expect(await purgeAt(91)).toEqual({ attempts: 0, identities: 0, consents: 0, faceImages: 0 });
     expect(await app.db.$count(auditEvents)).toBe(before);
   });
+
+  it('records a purge of face images alone, with both periods', async () => {
+    await purgeAt(91);
+    await verifiedUser(app, 'retention-image-only');
+    expect(await purgeAt(2)).toEqual({ attempts: 0, identities: 0, consents: 0, faceImages: 1 });
+    const [last] = await app.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    expect(last).toMatchObject({ action: 'retention.purged', actor: 'retention', subjectUserId: null, detail: { attempts: 0, identities: 0, consents: 0, faceImages: 1, retentionDays: 90, renewalGraceDays: 30 } });
+  });
+
+  it('goes on past full batches and counts every attempt and consent it erased', async () => {
+    await purgeAt(91);
+    const users = [await failedAttempt('retention-batch-1'), await canceledAttempt('retention-batch-2'), await failedAttempt('retention-batch-3')];
+    const service = new RetentionService(app.db, app.audit, { failedRetentionDays: 90, identityRenewalGraceDays: 30 }, () => new Date(Date.now() + 91 * DAY_MS));
+    expect(await service.purge(1)).toEqual({ attempts: 3, identities: 0, consents: 3, faceImages: 0 });
+    for (const user of users) expect(await row(user.verificationId)).toMatchObject({ nameCipher: null, idNumberCipher: null, idNumberIndex: null });
+  });
 });
 
 /** IDENTITY_VALIDITY_DAYS=30 and IDENTITY_RENEWAL_GRACE_DAYS=10; face images kept long enough to see them purged with the identity. */
@@ -138,6 +154,15 @@ describe('VERIFIED records', () => {
     expect(await imagesOf(user.userId)).toEqual([]);
     const [consent] = await app.db.select().from(consents).where(eq(consents.id, before.consentId!));
     expect(consent).toMatchObject({ clientIp: null, userAgent: null, version: expect.any(String) });
+  });
+
+  it('records a purge of identities alone in the chain too, with both periods', async () => {
+    const user = await verifiedUser(app, 'grace-identity-only');
+    await app.db.delete(faceImages).where(eq(faceImages.userId, user.userId));
+    await app.db.update(identities).set({ expiresAt: new Date(Date.now() - 11 * DAY_MS) }).where(eq(identities.userId, user.userId));
+    expect(await purgeAt(0)).toEqual({ attempts: 0, identities: 1, consents: 1, faceImages: 0 });
+    const [last] = await app.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    expect(last).toMatchObject({ action: 'retention.purged', actor: 'retention', detail: { identities: 1, faceImages: 0, retentionDays: 90, renewalGraceDays: 10 } });
   });
 
   it("records each purge in its owner's audit trail, and the chain still verifies", async () => {
