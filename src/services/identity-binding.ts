@@ -1,5 +1,4 @@
 import type { Executor } from '../db/database.js';
-import { isUniqueViolation } from '../db/errors.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import type { VerificationRow } from '../repositories/verification.repository.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
@@ -14,8 +13,9 @@ const DAY_MS = 86_400_000;
 
 /**
  * Binds a verified number (a first verification or a renewal: either starts a new lifetime) to the account in a slot other accounts left free, valid for
- * `identityValidityDays`; false when they hold every slot. Concurrent bindings of one number can
- * pick the same slot: the unique index lets one through, and the others see `isSlotRace`.
+ * `identityValidityDays`; false when they hold every slot. Callers bind after moving the verification,
+ * whose audit event takes the chain's lock until the commit: bindings never race for a slot, and the
+ * unique index on (index, slot) stays the guard should that ever change.
  */
 export async function bindIdentity(outbox: WebhookOutbox, tx: Executor, row: Pick<VerificationRow, 'id' | 'userId' | 'idNumberIndex' | 'mode'>, rules: BindingRules, now: Date): Promise<boolean> {
   const held = new Set(await identityRepository.slotsHeldByOthers(tx, row.idNumberIndex!, row.userId));
@@ -42,4 +42,3 @@ export async function recordFaceCheck(tx: Executor, row: Pick<VerificationRow, '
   await identityRepository.markFaceChecked(tx, row.userId, now);
 }
 
-export const isSlotRace = (error: unknown) => isUniqueViolation(error, 'identities_index_slot_idx');

@@ -8,7 +8,7 @@ import { faceImageRepository } from '../repositories/face-image.repository.js';
 import { identityRepository } from '../repositories/identity.repository.js';
 import { verificationRepository, type VerificationRow } from '../repositories/verification.repository.js';
 import type { AuditChain } from './audit-log.js';
-import { bindIdentity, isSlotRace, recordFaceCheck } from './identity-binding.js';
+import { bindIdentity, recordFaceCheck } from './identity-binding.js';
 import { announce, moveVerification, type Move } from './transitions.js';
 import type { PersonalDataVault } from './vault.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
@@ -29,9 +29,10 @@ export enum CallbackRefusal {
   NOT_OURS = 'NOT_OURS',
 }
 
+/** The route answers `reason` in HTTP; the message is the reason, for whoever logs it. */
 export class CallbackRefused extends Error {
   constructor(readonly reason: CallbackRefusal) {
-    super(reason === CallbackRefusal.MALFORMED ? 'missing parameters' : 'unknown verification or bad token');
+    super(reason);
   }
 }
 
@@ -117,19 +118,15 @@ export class VerificationResultService {
       if (!(await bindIdentity(this.outbox, tx, moved, this.settings, this.clock()))) throw new IdentityBound();
       if (outcome.faceImage) await this.keepFaceImage(tx, moved, outcome.faceImage);
     };
-    // Concurrent bindings of one number can pick the same free slot; the unique index lets one
-    // through and the others look again. Each lost race means one more slot taken, so this ends.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.applyOrReread(row, verified, bind);
-      } catch (error) {
-        const slotTaken = isSlotRace(error);
-        if (slotTaken && attempt < this.settings.maxAccountsPerIdentity) continue;
-        if (!(error instanceof IdentityBound) && !slotTaken) throw error;
-        // Other accounts took every slot for this number first; the unique index decided.
-        const failed: Move = { to: 'FAILED', failureCode: 'IDENTITY_ALREADY_BOUND', providerSubCode: outcome.subCode, actor };
-        return this.applyOrReread(row, failed, (tx, moved) => this.suspectMisuse(tx, moved, actor));
-      }
+    // No two bindings of one number race for a slot: the move appends to the audit chain, whose lock
+    // is held to the commit, before bindIdentity looks for a free one. The unique index stays the guard.
+    try {
+      return await this.applyOrReread(row, verified, bind);
+    } catch (error) {
+      if (!(error instanceof IdentityBound)) throw error;
+      // Other accounts hold every slot for this number.
+      const failed: Move = { to: 'FAILED', failureCode: 'IDENTITY_ALREADY_BOUND', providerSubCode: outcome.subCode, actor };
+      return this.applyOrReread(row, failed, (tx, moved) => this.suspectMisuse(tx, moved, actor));
     }
   }
 

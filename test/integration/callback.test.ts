@@ -92,9 +92,10 @@ describe('GET|POST /callbacks/aliyun', () => {
       expect(await callback({ certifyId, callbackToken: randomBytes(32).toString('base64url'), passed: 'true' })).toEqual({ status: 400, body: { error: 'BAD_REQUEST' } });
     });
 
-    it('answers 400 to a callbackToken longer than 128 characters', async () => {
+    it('answers 400 to a callbackToken longer than 128 characters, and 403 to a wrong one of 128', async () => {
       const v = await startPending('forged-long-token');
       expect((await callback({ certifyId: v.certifyId, callbackToken: 'x'.repeat(129) })).status).toBe(400);
+      expect((await callback({ certifyId: v.certifyId, callbackToken: 'x'.repeat(128) })).status).toBe(403);
     });
 
     it('answers 403 to an unknown certifyId', async () => {

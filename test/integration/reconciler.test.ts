@@ -9,19 +9,23 @@ import { createTestDatabase } from '../support/database.js';
 import { startVerification } from '../support/verified-user.js';
 
 const RECONCILE_AFTER_SECONDS = 180;
+/** Long enough that the app's own timer never fires during a test; a record is asked about again after half of it. */
+const RECONCILE_INTERVAL_SECONDS = 3600;
 const MINUTE = 60_000;
 
-/** A clock the test moves forward; the app reads every "now" from it. */
+/** A clock the test moves forward, or holds still at an instant; the app reads every "now" from it. */
 function testClock() {
   let offsetMs = 0;
+  let held: Date | undefined;
   return {
-    now: () => new Date(Date.now() + offsetMs),
+    now: () => held ?? new Date(Date.now() + offsetMs),
     advance: (ms: number) => void (offsetMs += ms),
+    hold: (at: Date | undefined) => void (held = at),
   };
 }
 
 // The callbacks of these apps go to a closed port: the provider knows the outcome, the app never hears it.
-const LOST_CALLBACKS = { PUBLIC_BASE_URL: 'http://127.0.0.1:9', RECONCILE_AFTER_SECONDS: String(RECONCILE_AFTER_SECONDS) };
+const LOST_CALLBACKS = { PUBLIC_BASE_URL: 'http://127.0.0.1:9', RECONCILE_AFTER_SECONDS: String(RECONCILE_AFTER_SECONDS), RECONCILE_INTERVAL_SECONDS: String(RECONCILE_INTERVAL_SECONDS) };
 
 async function startPending(app: TestApp, userId: string) {
   const res = await startVerification(app, await tokenFor(userId));
@@ -82,6 +86,46 @@ describe('reconciler', () => {
     await app.services.results.reconcile();
     expect(await record(v.id)).toMatchObject({ status: 'EXPIRED', failureCode: 'ABANDONED' });
     expect((await app.services.authStatus.statusOf('abandoned')).isValid).toBe(false);
+    const [expired] = (await auditRepository.forUser(app.db, 'abandoned')).filter((e) => e.action === 'verification.expired');
+    expect(expired).toMatchObject({ actor: 'reconciler', verificationId: v.id });
+  });
+
+  it('expires an abandoned verification while DescribeFaceVerify is failing, and logs the outage by code and record only', async () => {
+    const v = await startPending(app, 'provider-down');
+    clock.advance(31 * MINUTE);
+    app.sandbox!.setFault({ action: 'DescribeFaceVerify', kind: 'http500' });
+    try {
+      await app.services.results.reconcile();
+    } finally {
+      app.sandbox!.clearFaults();
+    }
+    expect(await record(v.id)).toMatchObject({ status: 'EXPIRED', failureCode: 'ABANDONED' });
+    const warned = app.logs.lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'reconcile: provider unavailable' && line.verificationId === v.id);
+    expect(warned).toEqual([expect.objectContaining({ level: 40, providerCode: expect.any(String) })]);
+  });
+
+  it('expires a verification at the very instant it expires', async () => {
+    const v = await startPending(app, 'expires-now');
+    clock.hold((await record(v.id)).expiresAt);
+    try {
+      await app.services.results.reconcile();
+    } finally {
+      clock.hold(undefined);
+    }
+    expect(await record(v.id)).toMatchObject({ status: 'EXPIRED', failureCode: 'ABANDONED' });
+  });
+
+  it('asks about an open record again once half the interval has passed since its last check, not before', async () => {
+    const v = await startPending(app, 'checked-twice');
+    clock.advance((RECONCILE_AFTER_SECONDS + 1) * 1000);
+    await app.services.results.reconcile();
+    const first = (await record(v.id)).checkedAt!;
+    clock.advance(0.4 * RECONCILE_INTERVAL_SECONDS * 1000);
+    await app.services.results.reconcile();
+    expect((await record(v.id)).checkedAt).toEqual(first);
+    clock.advance(0.2 * RECONCILE_INTERVAL_SECONDS * 1000);
+    await app.services.results.reconcile();
+    expect((await record(v.id)).checkedAt!.getTime()).toBeGreaterThan(first.getTime());
   });
 });
 

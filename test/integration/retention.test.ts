@@ -3,7 +3,9 @@ import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, consents, faceImages, identities, verifications } from '../../src/db/schema.js';
 import { RetentionService } from '../../src/services/retention.service.js';
-import { gql, startTestApp, type TestApp } from '../support/app.js';
+import { SANDBOX_MAGIC_IMAGES } from '../../src/providers/sandbox/magic-images.js';
+import { CONSENT_VERSION, gql, startTestApp, type TestApp } from '../support/app.js';
+import { validIdNumber } from '../support/id-numbers.js';
 import { operatorToken } from '../support/operator.js';
 import { startedUser, startVerification, verifiedUser } from '../support/verified-user.js';
 
@@ -221,5 +223,13 @@ describe('FACE_IMAGE_RETENTION_DAYS=0', () => {
     const verified = await verifiedUser(app, 'retention-no-face');
     expect((await app.db.select().from(verifications).where(eq(verifications.id, verified.verificationId)))[0]!.status).toBe('VERIFIED');
     expect(await app.db.select().from(faceImages).where(eq(faceImages.userId, verified.userId))).toEqual([]);
+  });
+
+  it('keeps none of a WeChat capture either, whose photo the service holds itself', async () => {
+    const actor = { kind: 'user', userId: 'retention-no-capture' } as const;
+    const meta = { clientIp: '127.0.0.1', userAgent: 'retention-test/1.0' };
+    const row = await app.services.verifications.start(actor, { realName: '张三', idCardNumber: validIdNumber(), consentVersion: CONSENT_VERSION, biometricConsent: true }, meta, 'CAPTURE');
+    expect(await app.services.faceCaptures.submit(actor, row.id, SANDBOX_MAGIC_IMAGES.PASS, meta)).toMatchObject({ status: 'VERIFIED' });
+    expect(await app.db.select().from(faceImages).where(eq(faceImages.userId, actor.userId))).toEqual([]);
   });
 });
