@@ -126,13 +126,12 @@ export class SupportService {
     }
     const identity = await identityRepository.byUser(this.db, userId);
     const row = identity ? await verificationRepository.byId(this.db, identity.verificationId) : await verificationRepository.latestForUser(this.db, userId);
-    const [realName, idCardNumber] = row
-      ? await this.vault.openText(userId, [
-          { aad: { table: 'verifications', column: 'name_cipher', rowId: row.id }, sealed: row.nameCipher },
-          { aad: { table: 'verifications', column: 'id_number_cipher', rowId: row.id }, sealed: row.idNumberCipher },
-        ])
-      : [null, null];
-    if (!row || !realName || !idCardNumber) throw new DomainError(ErrorCode.NOT_FOUND, '该用户没有可查看的身份信息');
+    if (!row) throw nothingToReveal();
+    const [realName, idCardNumber] = await this.vault.openText(userId, [
+      { aad: { table: 'verifications', column: 'name_cipher', rowId: row.id }, sealed: row.nameCipher },
+      { aad: { table: 'verifications', column: 'id_number_cipher', rowId: row.id }, sealed: row.idNumberCipher },
+    ]);
+    if (!realName || !idCardNumber) throw nothingToReveal();
     await this.auditRead(operator, 'reveal_identity', userId, reason, {}, row.id);
     return { userId, verificationId: row.id, realName, idCardNumber };
   }
@@ -187,3 +186,6 @@ export class SupportService {
     await this.bus.publish('userStatus', undefined, { userId }).catch((error: unknown) => this.log.warn({ err: String(error) }, 'publish failed; gate caches expire'));
   }
 }
+
+/** No attempt at all, or one whose name or number retention already erased. */
+const nothingToReveal = () => new DomainError(ErrorCode.NOT_FOUND, '该用户没有可查看的身份信息');

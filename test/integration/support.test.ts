@@ -1,12 +1,15 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, consents, verifications } from '../../src/db/schema.js';
+import { auditEvents, consents, lockoutResets, verifications, webhookEvents } from '../../src/db/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { SupportService } from '../../src/services/support.service.js';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { TEST_REDIS_URL } from '../support/database.js';
 import { validIdNumber } from '../support/id-numbers.js';
 import { FACE_MISMATCH_NUMBER, unfindableUser } from '../support/operator.js';
 import { startVerification, verifiedUser } from '../support/verified-user.js';
+import { TEST_WEBHOOK_SECRET } from '../support/webhook-receiver.js';
 
 const user = (userId: string): Actor => ({ kind: 'user', userId });
 const operator = (operatorId: string): Actor => ({ kind: 'operator', operatorId });
@@ -16,14 +19,25 @@ const alice = operator('op-alice');
 const failureOf = (promise: Promise<unknown>) =>
   promise.then(
     () => ({ code: 'resolved' as string | undefined, details: undefined as Record<string, unknown> | undefined }),
-    (error: { code?: string; details?: Record<string, unknown> }) => ({ code: error.code, details: error.details }),
+    (error: { code?: string; details?: Record<string, unknown>; message?: string }) => ({ code: error.code, details: error.details, message: error.message }),
   );
 const codeOf = async (promise: Promise<unknown>) => (await failureOf(promise)).code;
 
 let app: TestApp;
 let support: SupportService;
 beforeAll(async () => {
-  app = await startTestApp({ env: { LOCKOUT_FAILURES: '2', REVEAL_LIMIT_PER_OPERATOR: '2', START_LIMIT_PER_ID_NUMBER: '1000', START_LIMIT_PER_IP: '100000' } });
+  app = await startTestApp({
+    env: {
+      LOCKOUT_FAILURES: '2',
+      REVEAL_LIMIT_PER_OPERATOR: '2',
+      START_LIMIT_PER_ID_NUMBER: '1000',
+      START_LIMIT_PER_IP: '100000',
+      // The outbox records revocations for a webhook no delivery reaches (its worker waits an hour).
+      WEBHOOK_URL: 'http://127.0.0.1:9/hooks',
+      WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      WEBHOOK_POLL_INTERVAL_SECONDS: '3600',
+    },
+  });
   support = app.services.support;
 });
 afterAll(async () => {
@@ -119,7 +133,9 @@ describe('auditTrail', () => {
   });
 
   it('refuses a cursor that is no whole number', async () => {
-    for (const after of ['abc', '1.5', '99999999999999999999']) expect(await codeOf(support.auditTrail('at-cursor', 10, after))).toBe('BAD_USER_INPUT');
+    for (const after of ['abc', '1.5', '99999999999999999999']) {
+      expect(await failureOf(support.auditTrail('at-cursor', 10, after))).toMatchObject({ code: 'BAD_USER_INPUT', message: 'after 游标无效' });
+    }
   });
 
   it('pages newest first: a next page only when more events follow, the end cursor the last seq shown', async () => {
@@ -159,10 +175,11 @@ describe('revealIdentity', () => {
   });
 
   it('answers NOT_FOUND for a user with no attempt, or one whose name was erased', async () => {
-    expect(await codeOf(support.revealIdentity(operator('op-reveal-3'), 'rv-nobody', '核实'))).toBe('NOT_FOUND');
+    const nothing = { code: 'NOT_FOUND', message: '该用户没有可查看的身份信息' };
+    expect(await failureOf(support.revealIdentity(operator('op-reveal-3'), 'rv-nobody', '核实'))).toMatchObject(nothing);
     const failed = await unfindableUser(app, 'rv-erased');
     await app.db.update(verifications).set({ nameCipher: null }).where(eq(verifications.id, failed.verificationId));
-    expect(await codeOf(support.revealIdentity(operator('op-reveal-3'), 'rv-erased', '核实'))).toBe('NOT_FOUND');
+    expect(await failureOf(support.revealIdentity(operator('op-reveal-3'), 'rv-erased', '核实'))).toMatchObject(nothing);
     expect(await eventsOf('rv-erased', 'operator.reveal_identity')).toEqual([]);
   });
 
@@ -172,7 +189,14 @@ describe('revealIdentity', () => {
     await support.revealIdentity(limited, 'rv-limit', '核实一');
     await support.revealIdentity(limited, 'rv-limit', '核实二');
     const refused = await failureOf(support.revealIdentity(limited, 'rv-limit', '核实三'));
-    expect(refused.code).toBe('RATE_LIMITED');
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', message: '查看完整身份信息过于频繁,请稍后再试' });
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      // Kept in Redis under the deployment's prefix, so every replica counts the same reveals.
+      expect(await redis.get(`${app.config.REDIS_KEY_PREFIX}rl:reveal:op-reveal-limit`)).toBe('3');
+    } finally {
+      redis.disconnect();
+    }
     const retryAfter = refused.details!.retryAfter as number;
     expect(retryAfter).toBeGreaterThan(3000);
     expect(retryAfter).toBeLessThanOrEqual(3600);
@@ -226,6 +250,21 @@ describe('unlockUser', () => {
     expect(state!.status).toBe('FAILED');
     const [event] = await eventsOf('ul-locked', 'operator.unlock_user');
     expect(event).toMatchObject({ actor: 'operator:op-alice', detail: { reason: '用户已核实,解除锁定' } });
+    expect(await app.db.select().from(lockoutResets).where(eq(lockoutResets.userId, 'ul-locked'))).toMatchObject([{ resetBy: 'operator:op-alice' }]);
+  });
+
+  it('still lifts the lockout when the notice cannot be published, and says so in the log', async () => {
+    await faceFailure('ul-no-broker');
+    await faceFailure('ul-no-broker');
+    const publish = app.bus.publish;
+    app.bus.publish = () => Promise.reject(new Error('broker away'));
+    try {
+      expect((await support.unlockUser(alice, 'ul-no-broker', '用户已核实,解除锁定')).status).toBe('FAILED');
+    } finally {
+      app.bus.publish = publish;
+    }
+    const warned = app.logs.lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'publish failed; gate caches expire');
+    expect(warned).toContainEqual(expect.objectContaining({ level: 40, err: 'Error: broker away' }));
   });
 });
 
@@ -237,10 +276,12 @@ describe('releaseIdentity', () => {
     expect(state!.status).toBe('UNVERIFIED');
     const [event] = await eventsOf('ri-thief', 'operator.release_identity');
     expect(event).toMatchObject({ actor: 'operator:op-alice', detail: { reason: '身份被冒用', released: true } });
+    const revoked = await app.db.select().from(webhookEvents).where(and(eq(webhookEvents.userId, 'ri-thief'), eq(webhookEvents.type, 'identity.revoked')));
+    expect(revoked.map((e) => JSON.parse(e.body).data)).toMatchObject([{ reason: 'RELEASED' }]);
   });
 
   it('answers NOT_FOUND when nothing is bound, and records that nothing was released', async () => {
-    expect(await codeOf(support.releaseIdentity(alice, 'ri-nobody', '身份被冒用'))).toBe('NOT_FOUND');
+    expect(await failureOf(support.releaseIdentity(alice, 'ri-nobody', '身份被冒用'))).toMatchObject({ code: 'NOT_FOUND', message: '该用户没有已绑定的身份' });
     const [event] = await eventsOf('ri-nobody', 'operator.release_identity');
     expect(event!.detail).toEqual({ reason: '身份被冒用', released: false });
   });
