@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { identities } from '../../src/db/schema.js';
 import { CONSENT_TERMS } from '../../src/domain/consent-terms.js';
 import { consentRepository } from '../../src/repositories/consent.repository.js';
 import { faceImageRepository } from '../../src/repositories/face-image.repository.js';
@@ -101,6 +103,22 @@ describe('step-up at the gate', () => {
     expect((await stepUp(user.token)).error).toMatchObject({ message: '您的实名认证已过期,请先续期', extensions: { code: 'NOT_FOUND' } });
     expect(await gate(user.userId, 7)).toMatchObject({ passed: false, reason: 'EXPIRED' });
     const res = await gql(app, GATE, { u: user.userId, days: -1 }, service);
-    expect(res.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(res.errors![0]).toMatchObject({ message: 'maxFaceCheckAgeDays 须为不小于 0 的整数', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('takes an age of 0: a face check at this very instant, and none older', async () => {
+    const user = await verifiedUser(app, 'step-up-zero');
+    const { faceCheckedAt } = (await identityRepository.byUser(app.db, user.userId))!;
+    frozen = faceCheckedAt;
+    expect(await gate(user.userId, 0)).toMatchObject({ passed: true, reason: null });
+    frozen = new Date(faceCheckedAt!.getTime() + 1);
+    expect(await gate(user.userId, 0)).toMatchObject({ passed: false, reason: 'STEP_UP_REQUIRED' });
+  });
+
+  it('reads past the cache for the replica that made a change, whatever the cache holds', async () => {
+    const user = await verifiedUser(app, 'step-up-fresh');
+    expect(await gate(user.userId)).toMatchObject({ passed: true });
+    await app.db.delete(identities).where(eq(identities.userId, user.userId));
+    expect((await app.services.authStatus.currentStatusOf(user.userId)).status).toBe('UNVERIFIED');
   });
 });
