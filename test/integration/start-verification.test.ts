@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { consents } from '../../src/db/schema.js';
+import { consents, verifications } from '../../src/db/schema.js';
 import { auditRepository } from '../../src/repositories/audit.repository.js';
 import { SANDBOX_MAGIC_NUMBERS } from '../../src/providers/sandbox/magic-numbers.js';
+import { identityRepository } from '../../src/repositories/identity.repository.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
 import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { validIdNumber } from '../support/id-numbers.js';
@@ -74,6 +75,16 @@ describe('startVerification', () => {
       expect(await recordsOf('idem-repeat')).toHaveLength(1);
     });
 
+    it('answers a repeated key with the earlier record even when it ended, without asking Aliyun again', async () => {
+      const input = { idCardNumber: SANDBOX_MAGIC_NUMBERS.NO_RECORD, idempotencyKey: 'retry-0000-0004' };
+      const first = await start('idem-failed', input);
+      expect(first.verification).toMatchObject({ status: 'FAILED' });
+      const checks = () => app.sandbox!.calls.filter((c) => c.action === 'Id2MetaVerify').length;
+      const before = checks();
+      expect((await start('idem-failed', input)).verification.id).toBe(first.verification.id);
+      expect(checks()).toBe(before);
+    });
+
     it("keeps each user's keys apart: the same key from another user starts that user's own verification", async () => {
       const idempotencyKey = 'retry-0000-0003';
       const mine = await start('idem-mine', { idempotencyKey });
@@ -88,6 +99,15 @@ describe('startVerification', () => {
       expect(answers.map((a) => a.code)).toEqual(Array(5).fill(undefined));
       expect(new Set(answers.map((a) => a.verification.id)).size).toBe(1);
       expect(await recordsOf('idem-parallel')).toHaveLength(1);
+      // One attempt shared, not five racing to the unique index: one consent, one budget point.
+      expect(await app.db.select().from(consents).where(eq(consents.userId, 'idem-parallel'))).toHaveLength(1);
+    });
+
+    it('never shares an attempt between users starting at once, whatever their keys', async () => {
+      const idempotencyKey = 'retry-0000-0005';
+      const [a, b] = await Promise.all([start('idem-at-once-a', { idempotencyKey }), start('idem-at-once-b', { idempotencyKey: 'retry-0000-0006' })]);
+      expect(a.verification.id).not.toBe(b.verification.id);
+      expect((await recordsOf('idem-at-once-b')).map((v) => v.id)).toEqual([b.verification.id]);
     });
   });
 
@@ -192,9 +212,13 @@ describe('startVerification', () => {
     });
   });
 
-  it('refuses a service token with FORBIDDEN', async () => {
+  it('refuses a service token with FORBIDDEN, to start and to cancel', async () => {
     const res = await startVerification(app, await serviceToken());
-    expect(res.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    expect(res.errors![0]).toMatchObject({ message: '服务账号不能发起实名认证', extensions: { code: 'FORBIDDEN' } });
+    const { verification } = await start('cancel-by-service');
+    const canceled = await gql(app, CANCEL, { id: verification.id }, await serviceToken());
+    expect(canceled.errors![0]).toMatchObject({ message: '服务账号不能取消实名认证', extensions: { code: 'FORBIDDEN' } });
+    expect((await verificationRepository.byId(app.db, verification.id))!.status).toBe('PENDING');
   });
 
   describe('when the provider is unavailable', () => {
@@ -210,6 +234,8 @@ describe('startVerification', () => {
       const refused = await start(userId, input);
       expect(refused.code, what).toBe('PROVIDER_UNAVAILABLE');
       expect(await recordsOf(userId)).toHaveLength(0);
+      const warned = app.logs.lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'provider unavailable during start');
+      expect(warned.at(-1), what).toMatchObject({ level: 40, providerCode: expect.any(String) });
 
       app.sandbox!.clearFaults();
       const retried = await start(userId, input);
@@ -217,5 +243,74 @@ describe('startVerification', () => {
       expect(await recordsOf(userId)).toHaveLength(1);
       expect((await start(userId, input)).verification.id).toBe(retried.verification.id);
     });
+  });
+});
+
+describe('the rules of a start, at their edges', () => {
+  let app: TestApp;
+  /** Set to hold the app's clock still at an instant; undefined lets it run. */
+  let frozen: Date | undefined;
+  const META = { clientIp: '127.0.0.1', userAgent: 'start-rules/1.0' };
+  const user = (userId: string) => ({ kind: 'user', userId }) as const;
+  const service = { kind: 'service', subject: 'letter-backend' } as const;
+  const input = (idCardNumber = validIdNumber()) => ({ realName: '张三', idCardNumber, consentVersion: CONSENT_VERSION, biometricConsent: true });
+  const refusalOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'resolved',
+      (error: { code?: string; message: string }) => ({ code: error.code, message: error.message }),
+    );
+  beforeAll(async () => {
+    app = await startTestApp({ env: { START_LIMIT_PER_IP: '1000' }, overrides: { clock: () => frozen ?? new Date() } });
+  });
+  afterEach(() => {
+    frozen = undefined;
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('takes a new start at the very instant the identity expires, not a millisecond before', async () => {
+    const first = await app.services.verifications.start(user('edge-expiry'), input(), META);
+    expect(await app.sandbox!.complete(first.certifyId!, 'pass')).toBe('done');
+    const { expiresAt } = (await identityRepository.byUser(app.db, 'edge-expiry'))!;
+    frozen = new Date(expiresAt.getTime() - 1);
+    expect(await refusalOf(app.services.verifications.start(user('edge-expiry'), input(), META))).toMatchObject({ code: 'ALREADY_VERIFIED' });
+    frozen = expiresAt;
+    expect(await app.services.verifications.start(user('edge-expiry'), input(), META)).toMatchObject({ status: 'PENDING' });
+  });
+
+  it('starts anew for the same applicant once the open attempt has expired, even before the reconciler closed it', async () => {
+    const idCardNumber = validIdNumber();
+    const open = await app.services.verifications.start(user('edge-open'), input(idCardNumber), META);
+    frozen = new Date(open.expiresAt.getTime() - 1);
+    expect((await app.services.verifications.start(user('edge-open'), input(idCardNumber), META)).id).toBe(open.id);
+    frozen = open.expiresAt;
+    expect((await app.services.verifications.start(user('edge-open'), input(idCardNumber), META)).id).not.toBe(open.id);
+  });
+
+  it('gives a WeChat capture start its own attempt rather than the open certify page of the same applicant', async () => {
+    const idCardNumber = validIdNumber();
+    const h5 = await app.services.verifications.start(user('edge-channel'), input(idCardNumber), META);
+    const capture = await app.services.verifications.start(user('edge-channel'), input(idCardNumber), META, 'CAPTURE');
+    expect(capture).toMatchObject({ status: 'PENDING', certifyUrl: null });
+    expect(capture.id).not.toBe(h5.id);
+  });
+
+  it('takes an applicant on their fourteenth birthday, and not the day before (Beijing dates)', async () => {
+    frozen = new Date('2026-06-15T04:00:00Z');
+    expect(await app.services.verifications.start(user('edge-age-14'), input(validIdNumber('20120615')), META)).toMatchObject({ status: 'PENDING' });
+    expect(await app.services.verifications.start(user('edge-age-13'), input(validIdNumber('20120616')), META)).toMatchObject({ status: 'FAILED', failureCode: 'UNDER_AGE' });
+  });
+
+  it('refuses a renewal or step-up from a service, without the face consent, or with the held name erased, each with its sentence', async () => {
+    const faceCheck = { consentVersion: CONSENT_VERSION, biometricConsent: true };
+    for (const attempt of [app.services.verifications.renew(service, faceCheck, META), app.services.verifications.startStepUp(service, faceCheck, META)]) {
+      expect(await refusalOf(attempt)).toEqual({ code: 'FORBIDDEN', message: '服务账号不能发起实名认证' });
+    }
+    expect(await refusalOf(app.services.verifications.startStepUp(user('edge-no-consent'), { ...faceCheck, biometricConsent: false }, META))).toMatchObject({ code: 'CONSENT_REQUIRED' });
+    const held = await app.services.verifications.start(user('edge-erased'), input(), META);
+    expect(await app.sandbox!.complete(held.certifyId!, 'pass')).toBe('done');
+    await app.db.update(verifications).set({ nameCipher: null }).where(eq(verifications.id, held.id));
+    expect(await refusalOf(app.services.verifications.startStepUp(user('edge-erased'), faceCheck, META))).toEqual({ code: 'NOT_FOUND', message: '没有可续期的实名认证,请重新进行实名认证' });
   });
 });
