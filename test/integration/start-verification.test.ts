@@ -6,7 +6,7 @@ import { SANDBOX_MAGIC_NUMBERS } from '../../src/providers/sandbox/magic-numbers
 import { identityRepository } from '../../src/repositories/identity.repository.js';
 import { verificationRepository } from '../../src/repositories/verification.repository.js';
 import { CONSENT_VERSION, gql, serviceToken, START, startTestApp, tokenFor, type TestApp } from '../support/app.js';
-import { validIdNumber } from '../support/id-numbers.js';
+import { validIdNumber, validPermitNumber } from '../support/id-numbers.js';
 import { startInput, startVerification } from '../support/verified-user.js';
 
 const CANCEL = `mutation($id: ID!) { cancelVerification(id: $id) { id status failureReason { code } } }`;
@@ -288,6 +288,18 @@ describe('the rules of a start, at their edges', () => {
     expect((await app.services.verifications.start(user('edge-open'), input(idCardNumber), META)).id).not.toBe(open.id);
   });
 
+  it('gives a first-verification start its own attempt rather than an open renewal of the same applicant', async () => {
+    const idCardNumber = validIdNumber();
+    const first = await app.services.verifications.start(user('edge-purpose'), input(idCardNumber), META);
+    expect(await app.sandbox!.complete(first.certifyId!, 'pass')).toBe('done');
+    frozen = new Date((await identityRepository.byUser(app.db, 'edge-purpose'))!.expiresAt.getTime() + 86_400_000);
+    const renewal = await app.services.verifications.renew(user('edge-purpose'), { consentVersion: CONSENT_VERSION, biometricConsent: true }, META);
+    expect(renewal).toMatchObject({ status: 'PENDING', purpose: 'RENEWAL' });
+    const fresh = await app.services.verifications.start(user('edge-purpose'), input(idCardNumber), META);
+    expect(fresh).toMatchObject({ status: 'PENDING', purpose: 'VERIFY' });
+    expect(fresh.id).not.toBe(renewal.id);
+  });
+
   it('gives a WeChat capture start its own attempt rather than the open certify page of the same applicant', async () => {
     const idCardNumber = validIdNumber();
     const h5 = await app.services.verifications.start(user('edge-channel'), input(idCardNumber), META);
@@ -312,5 +324,26 @@ describe('the rules of a start, at their edges', () => {
     expect(await app.sandbox!.complete(held.certifyId!, 'pass')).toBe('done');
     await app.db.update(verifications).set({ nameCipher: null }).where(eq(verifications.id, held.id));
     expect(await refusalOf(app.services.verifications.startStepUp(user('edge-erased'), faceCheck, META))).toEqual({ code: 'NOT_FOUND', message: '没有可续期的实名认证,请重新进行实名认证' });
+  });
+});
+
+describe('a document this deployment does not verify online (ACCEPTED_DOCUMENTS)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { START_LIMIT_PER_IP: '1000', ACCEPTED_DOCUMENTS: 'RESIDENT_ID_CARD' } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('ends FAILED with DOCUMENT_NOT_ACCEPTED, before Aliyun is asked anything', async () => {
+    const calls = app.sandbox!.calls.length;
+    const row = await app.services.verifications.start(
+      { kind: 'user', userId: 'not-accepted' },
+      { realName: '陈大文', idCardNumber: validPermitNumber('81'), documentType: 'HK_MACAO_RESIDENCE_PERMIT', consentVersion: CONSENT_VERSION, biometricConsent: true },
+      { clientIp: '127.0.0.1', userAgent: 'start-rules/1.0' },
+    );
+    expect(row).toMatchObject({ status: 'FAILED', failureCode: 'DOCUMENT_NOT_ACCEPTED' });
+    expect(app.sandbox!.calls.length).toBe(calls);
   });
 });
