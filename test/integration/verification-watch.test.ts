@@ -104,9 +104,13 @@ describe(`${VerificationWatch.name}: verificationResult`, () => {
     expect((await states.next()).done).toBe(true);
   });
 
-  it('yields nothing for a signal that changed nothing, and the change when it comes', async () => {
+  it('yields nothing for a signal that changed nothing, reading the record once for it, and the change when it comes', async () => {
     const { verificationId, certifyId } = await startedUser(app, 'watch-noise');
-    const states = await new VerificationWatch(app.db, app.bus).watch(user('watch-noise'), verificationId);
+    let reads = 0;
+    const counting = new Proxy(app.db, {
+      get: (target, prop) => (prop === 'select' ? (...args: Parameters<typeof target.select>) => (reads++, target.select(...args)) : Reflect.get(target, prop, target)),
+    });
+    const states = await new VerificationWatch(counting, app.bus).watch(user('watch-noise'), verificationId);
     const [row] = await app.db.select().from(verifications).where(eq(verifications.id, verificationId));
     expect((await states.next()).value).toMatchObject({ status: 'PENDING' });
     const next = states.next();
@@ -120,6 +124,8 @@ describe(`${VerificationWatch.name}: verificationResult`, () => {
       failureCode: null,
     });
     expect(await settlesWithin(next, 300)).toBe(false);
+    // The check before listening, the first state, and one re-read for the signal: then it waits, it does not poll.
+    expect(reads).toBe(3);
     expect(await app.sandbox!.complete(certifyId, 'fail')).toBe('done');
     expect((await next).value).toMatchObject({ id: verificationId, status: 'FAILED' });
     expect((await states.next()).done).toBe(true);
