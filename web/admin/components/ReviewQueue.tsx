@@ -109,7 +109,10 @@ export function ReviewQueue({ client }: { client: OperatorClient }) {
             render: (_, c) => (
               <Space direction="vertical" size={0} data-testid="review-document">
                 <span>{documentLabel(c.verification)}</span>
-                <Typography.Text type="secondary">{c.verification.maskedIdCardNumber ?? '—'}</Typography.Text>
+                {/* One token: an 18-character number never breaks across lines. */}
+                <Typography.Text type="secondary" style={{ whiteSpace: 'nowrap' }}>
+                  {c.verification.maskedIdCardNumber ?? '—'}
+                </Typography.Text>
               </Space>
             ),
           },
